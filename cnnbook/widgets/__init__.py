@@ -1,0 +1,18 @@
+"""Interactive widgets that stay live in the static HTML book.
+
+Each widget is an `anywidget <https://anywidget.dev>`_ whose JavaScript (next to
+this file) does all the computing that reacts to the reader: the convolution,
+the pooling, the window arithmetic. Python only sets the inputs and reads the
+state back, so the widgets keep working in the HTML book where no Python runs.
+
+* `KernelExplorer`: slide an editable kernel over a grayscale image.
+* `ConvArithmeticExplorer`: input size, kernel, padding, stride, dilation and
+  transposed convolution on a grid, with the output-size formula.
+* `PoolingExplorer`: max and average pooling on a small grid, forward and backward.
+"""
+
+from .conv_arithmetic import ConvArithmeticExplorer
+from .kernel_explorer import KernelExplorer
+from .pooling import PoolingExplorer
+
+__all__ = ["KernelExplorer", "ConvArithmeticExplorer", "PoolingExplorer"]

@@ -1,0 +1,344 @@
+// KernelExplorer: the convolution runs here, in the browser, so the widget
+// stays live in the static HTML book where no Python kernel is running.
+
+/** Bytes traits arrive as DataView, ArrayBuffer or typed array: copy to a
+ *  fresh (aligned) Float32Array. */
+function toFloat32(bytes) {
+  if (!bytes) return new Float32Array(0);
+  const u8 = ArrayBuffer.isView(bytes)
+    ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : new Uint8Array(bytes);
+  return new Float32Array(u8.slice().buffer);
+}
+
+/** Cross-correlation with zero padding, output the size of the input: the
+ *  same numbers as cnnbook.conv.corr2d(img, kernel, padding="same") for odd
+ *  kernels. `ker` is a flat row-major k*k array.
+ *
+ *  Loops over the kernel taps on the outside and over the image inside, so
+ *  the inner loop is one multiply-add on two contiguous rows, with no bounds
+ *  checks (the rows and columns a tap would take from the zero padding are
+ *  simply skipped); taps of weight 0 cost nothing. */
+export function correlate(img, H, W, ker, k, out) {
+  const h = (k - 1) >> 1;
+  out = out || new Float64Array(H * W);
+  out.fill(0);
+  for (let a = 0; a < k; a++) {
+    const dr = a - h;
+    const r0 = Math.max(0, -dr), r1 = Math.min(H, H - dr);
+    for (let b = 0; b < k; b++) {
+      const w = ker[a * k + b];
+      if (w === 0) continue;
+      const dc = b - h;
+      const c0 = Math.max(0, -dc), c1 = Math.min(W, W - dc);
+      for (let r = r0; r < r1; r++) {
+        const o = r * W, i = (r + dr) * W + dc;
+        for (let c = c0; c < c1; c++) out[o + c] += w * img[i + c];
+      }
+    }
+  }
+  return out;
+}
+
+/** Gray levels (0..255) for display: clipped to the image's range, stretched
+ *  from min to max, or |value| stretched so the largest is white. */
+export function toGray(values, vmax, scaling, rgba) {
+  const n = values.length;
+  let lo = 0, hi = vmax;
+  if (scaling === "minmax") {
+    lo = Infinity; hi = -Infinity;
+    for (let i = 0; i < n; i++) { const v = values[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  } else if (scaling === "abs") {
+    hi = 0;
+    for (let i = 0; i < n; i++) { const v = Math.abs(values[i]); if (v > hi) hi = v; }
+  }
+  const span = hi > lo ? hi - lo : 1;
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    let v = scaling === "abs" ? Math.abs(values[i]) : values[i];
+    v = (v - lo) / span;
+    const g = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+    rgba[j] = rgba[j + 1] = rgba[j + 2] = g;
+    rgba[j + 3] = 255;
+  }
+  return rgba;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+/** Short, readable numbers for the tables. */
+function fmt(v) {
+  if (Number.isInteger(v)) return String(v);
+  const s = Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
+  return s.replace(/\.?0+$/, "") || "0";
+}
+
+function prettyName(name) {
+  return name.replace(/_5x5$/, " (5×5)").replace(/_/g, " ");
+}
+
+function render({ model, el: host }) {
+  const root = el("div", { class: "cnnw cnnw-kernel" });
+  host.appendChild(root);
+
+  // ---- controls ---------------------------------------------------------
+  const presetSelect = el("select", { "aria-label": "Kernel preset" });
+  const scalingSelect = el("select", { "aria-label": "How the output is drawn" });
+  for (const [value, text] of [["clip", "clipped"], ["minmax", "min–max"], ["abs", "|value|"]]) {
+    scalingSelect.append(el("option", { value, text }));
+  }
+  const playButton = el("button", { type: "button", "aria-pressed": "false", text: "▶ Play" });
+  const stepButton = el("button", { type: "button", text: "Step ›" });
+  const controls = el("div", { class: "cnnw-controls" },
+    el("label", {}, "Kernel", presetSelect),
+    el("label", {}, "Output", scalingSelect),
+    playButton, stepButton);
+
+  // ---- images and kernel --------------------------------------------------
+  const inCanvas = el("canvas", { tabindex: "0", role: "img", class: "cnnw-input-canvas" });
+  const outCanvas = el("canvas", { tabindex: "0", role: "img", class: "cnnw-output-canvas" });
+  const kernelTable = el("table", { class: "cnnw-grid cnnw-kernel-grid" });
+  const row = el("div", { class: "cnnw-row" },
+    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Input" }), inCanvas),
+    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Kernel (editable)" }), kernelTable),
+    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Output" }), outCanvas));
+
+  // ---- the arithmetic at the selected pixel --------------------------------
+  const windowTable = el("table", { class: "cnnw-grid", "aria-label": "Input window" });
+  const weightTable = el("table", { class: "cnnw-grid", "aria-label": "Kernel" });
+  const productTable = el("table", { class: "cnnw-grid", "aria-label": "Element-wise products" });
+  const sumLine = el("div", { class: "cnnw-sum", "aria-live": "polite" });
+  const detail = el("div", { class: "cnnw-row cnnw-detail" },
+    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Window" }), windowTable),
+    el("span", { class: "cnnw-op", text: "×" }),
+    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Kernel" }), weightTable),
+    el("span", { class: "cnnw-op", text: "=" }),
+    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Products" }), productTable));
+  const note = el("div", { class: "cnnw-note" });
+  root.append(controls, row, el("div", { style: "height:8px" }), detail, sumLine, note);
+
+  // ---- state ---------------------------------------------------------------
+  let img = new Float32Array(0), H = 0, W = 0, vmax = 1, scale = 1;
+  let kernel = [], k = 3, flatKernel = new Float64Array(9);
+  let out = new Float64Array(0), rgbaIn = null, rgbaOut = null;
+  let selected = [0, 0], timer = null;
+  const inBuffer = document.createElement("canvas");
+  const outBuffer = document.createElement("canvas");
+
+  function loadImage() {
+    [H, W] = model.get("image_shape");
+    img = toFloat32(model.get("image_data"));
+    vmax = model.get("value_max");
+    scale = Math.max(1, Math.floor(256 / Math.max(H, W)));
+    for (const [c, b] of [[inCanvas, inBuffer], [outCanvas, outBuffer]]) {
+      c.width = W * scale; c.height = H * scale; b.width = W; b.height = H;
+    }
+    out = new Float64Array(H * W);
+    rgbaIn = new ImageData(W, H);
+    rgbaOut = new ImageData(W, H);
+    toGray(img, vmax, "clip", rgbaIn.data);
+    inBuffer.getContext("2d").putImageData(rgbaIn, 0, 0);
+    inCanvas.setAttribute("aria-label",
+      `Input image, ${W} by ${H} pixels. Arrow keys move the kernel window.`);
+    outCanvas.setAttribute("aria-label", `Output image, ${W} by ${H} pixels. Arrow keys move the selected pixel.`);
+    note.textContent = [model.get("note"),
+      `Output: cross-correlation with zero padding (same size as the input), drawn ${scalingText()}.`]
+      .filter(Boolean).join(" ");
+  }
+
+  function scalingText() {
+    const s = model.get("scaling");
+    return s === "minmax" ? "stretched from its minimum (black) to its maximum (white)"
+      : s === "abs" ? "as |value|, stretched so the largest is white"
+      : `clipped to [0, ${vmax}]`;
+  }
+
+  function loadKernel() {
+    kernel = model.get("kernel").map((r) => r.slice());
+    k = kernel.length;
+    flatKernel = new Float64Array(kernel.flat());
+  }
+
+  function buildKernelInputs() {
+    kernelTable.replaceChildren();
+    for (let a = 0; a < k; a++) {
+      const tr = el("tr");
+      for (let b = 0; b < k; b++) {
+        const input = el("input", {
+          type: "number", step: "0.1", value: fmt(kernel[a][b]),
+          "aria-label": `Kernel row ${a + 1} column ${b + 1}`, "data-row": a, "data-col": b,
+        });
+        input.addEventListener("input", () => {
+          const v = parseFloat(input.value);
+          const next = kernel.map((r) => r.slice());
+          next[a][b] = Number.isFinite(v) ? v : 0;
+          model.set("kernel", next); // redraws through the change:kernel listener
+          model.set("kernel_name", "");
+          save();
+        });
+        tr.append(el("td", {}, input));
+      }
+      kernelTable.append(tr);
+    }
+  }
+
+  function syncKernelInputs() {
+    const inputs = kernelTable.querySelectorAll("input");
+    if (inputs.length !== k * k) return buildKernelInputs();
+    inputs.forEach((input) => {
+      const v = kernel[+input.dataset.row][+input.dataset.col];
+      // Leave half-typed numbers ("-", "0.") alone in the box being edited.
+      if (input !== document.activeElement || parseFloat(input.value) !== v) input.value = fmt(v);
+    });
+  }
+
+  function buildPresets() {
+    presetSelect.replaceChildren(el("option", { value: "", text: "custom" }));
+    for (const name of Object.keys(model.get("presets"))) {
+      presetSelect.append(el("option", { value: name, text: prettyName(name) }));
+    }
+    presetSelect.value = model.get("kernel_name");
+  }
+
+  // ---- drawing --------------------------------------------------------------
+  function compute() {
+    correlate(img, H, W, flatKernel, k, out);
+    toGray(out, vmax, model.get("scaling"), rgbaOut.data);
+    outBuffer.getContext("2d").putImageData(rgbaOut, 0, 0);
+    draw();
+  }
+
+  function paint(canvas, buffer, boxSize) {
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(buffer, 0, 0, canvas.width, canvas.height);
+    const [r, c] = selected, half = (boxSize - 1) >> 1;
+    const x = (c - half) * scale, y = (r - half) * scale, size = boxSize * scale;
+    // Two outlines, dark and light, so the box shows on any gray level.
+    ctx.lineWidth = 3; ctx.strokeStyle = "#000";
+    ctx.strokeRect(x - 1.5, y - 1.5, size + 3, size + 3);
+    ctx.lineWidth = 1.5; ctx.strokeStyle = "#ffb000";
+    ctx.strokeRect(x - 1.5, y - 1.5, size + 3, size + 3);
+  }
+
+  function draw() {
+    paint(inCanvas, inBuffer, k);
+    paint(outCanvas, outBuffer, 1);
+    showArithmetic();
+  }
+
+  function showArithmetic() {
+    const [r, c] = selected, half = (k - 1) >> 1;
+    windowTable.replaceChildren(); weightTable.replaceChildren(); productTable.replaceChildren();
+    let sum = 0;
+    for (let a = 0; a < k; a++) {
+      const trW = el("tr"), trK = el("tr"), trP = el("tr");
+      for (let b = 0; b < k; b++) {
+        const rr = r + a - half, cc = c + b - half;
+        const inside = rr >= 0 && rr < H && cc >= 0 && cc < W;
+        const x = inside ? img[rr * W + cc] : 0;
+        const w = kernel[a][b], p = x * w;
+        sum += p;
+        trW.append(el("td", { class: inside ? "" : "cnnw-padcell", text: fmt(x), title: inside ? "" : "zero padding" }));
+        trK.append(el("td", { text: fmt(w) }));
+        trP.append(el("td", { class: p === 0 ? "cnnw-dim" : "", text: fmt(p) }));
+      }
+      windowTable.append(trW); weightTable.append(trK); productTable.append(trP);
+    }
+    const value = out[r * W + c];
+    sumLine.replaceChildren(
+      `Sum of the products = output at row ${r}, column ${c}: `,
+      el("strong", { class: "cnnw-value", "data-value": String(value), "data-row": r, "data-col": c,
+                     text: value.toFixed(4) }));
+    return sum;
+  }
+
+  // ---- talking to Python ------------------------------------------------------
+  function save() {
+    model.set("value", out[selected[0] * W + selected[1]]);
+    model.save_changes();
+  }
+
+  function select(r, c, sync = true) {
+    r = Math.min(H - 1, Math.max(0, r)); c = Math.min(W - 1, Math.max(0, c));
+    if (r === selected[0] && c === selected[1]) return;
+    selected = [r, c];
+    draw();
+    if (sync) { model.set("selected", [r, c]); save(); }
+  }
+
+  function pixelAt(canvas, event) {
+    const rect = canvas.getBoundingClientRect();
+    const c = Math.floor((event.clientX - rect.left) / rect.width * W);
+    const r = Math.floor((event.clientY - rect.top) / rect.height * H);
+    return [r, c];
+  }
+
+  function step() {
+    let [r, c] = selected;
+    c += 1;
+    if (c >= W) { c = 0; r = (r + 1) % H; }
+    select(r, c);
+  }
+
+  function setPlaying(on) {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (on) timer = setInterval(step, 250);
+    playButton.setAttribute("aria-pressed", String(on));
+    playButton.textContent = on ? "❚❚ Pause" : "▶ Play";
+  }
+
+  for (const canvas of [inCanvas, outCanvas]) {
+    canvas.addEventListener("pointermove", (e) => { if (!timer) select(...pixelAt(canvas, e)); });
+    canvas.addEventListener("click", (e) => { setPlaying(false); select(...pixelAt(canvas, e)); });
+    canvas.addEventListener("keydown", (e) => {
+      const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+      const move = moves[e.key];
+      if (!move) return;
+      e.preventDefault();
+      setPlaying(false);
+      select(selected[0] + move[0], selected[1] + move[1]);
+    });
+  }
+  playButton.addEventListener("click", () => setPlaying(!timer));
+  stepButton.addEventListener("click", () => { setPlaying(false); step(); });
+  presetSelect.addEventListener("change", () => {
+    const name = presetSelect.value;
+    if (!name) return;
+    model.set("kernel", model.get("presets")[name].map((r) => r.slice()));
+    model.set("kernel_name", name);
+    save();
+  });
+  scalingSelect.addEventListener("change", () => {
+    model.set("scaling", scalingSelect.value);
+    model.save_changes();
+  });
+
+  model.on("change:kernel", () => { loadKernel(); syncKernelInputs(); compute(); });
+  model.on("change:kernel_name", () => { presetSelect.value = model.get("kernel_name"); });
+  model.on("change:scaling", () => { scalingSelect.value = model.get("scaling"); loadImage(); compute(); });
+  model.on("change:image_data", () => { loadImage(); select(0, 0, false); compute(); });
+  model.on("change:selected", () => {
+    const [r, c] = model.get("selected");
+    if (r !== selected[0] || c !== selected[1]) { selected = [r, c]; draw(); }
+  });
+
+  loadImage();
+  loadKernel();
+  buildPresets();
+  buildKernelInputs();
+  scalingSelect.value = model.get("scaling");
+  selected = model.get("selected").slice();
+  compute();
+  return () => setPlaying(false);
+}
+
+export default { render };
