@@ -54,12 +54,13 @@ def test_kernel_explorer_downsamples_large_images():
 
 
 def test_widget_code_lives_in_files():
-    # anywidget reads _esm and _css from the files next to the module.
+    # Each widget's module is the shared dom.js followed by the widget's own file.
     here = pathlib.Path(KernelExplorer.__module__.replace(".", "/")).parent
     package = pathlib.Path(__file__).resolve().parent.parent / here
+    shared = (package / "dom.js").read_text()
     for cls, name in ((KernelExplorer, "kernel_explorer.js"), (ConvArithmeticExplorer, "conv_arithmetic.js"),
                       (PoolingExplorer, "pooling.js")):
-        assert str(cls._esm) == (package / name).read_text()
+        assert str(cls._esm) == shared + "\n" + (package / name).read_text()
         assert str(cls._css) == (package / "widgets.css").read_text()
 
 

@@ -9,10 +9,12 @@ state back, so the widgets keep working in the HTML book where no Python runs.
 * `ConvArithmeticExplorer`: input size, kernel, padding, stride, dilation and
   transposed convolution on a grid, with the output-size formula.
 * `PoolingExplorer`: max and average pooling on a small grid, forward and backward.
+* `FeatureMapExplorer`: the feature maps of a trained convnet, by image, layer and channel.
 """
 
 from .conv_arithmetic import ConvArithmeticExplorer
+from .feature_maps import FeatureMapExplorer
 from .kernel_explorer import KernelExplorer
 from .pooling import PoolingExplorer
 
-__all__ = ["KernelExplorer", "ConvArithmeticExplorer", "PoolingExplorer"]
+__all__ = ["KernelExplorer", "ConvArithmeticExplorer", "PoolingExplorer", "FeatureMapExplorer"]

@@ -5,6 +5,7 @@ import pathlib
 import anywidget
 import traitlets
 
+from ._files import esm
 from ._validate import check_int
 
 HERE = pathlib.Path(__file__).parent
@@ -60,7 +61,7 @@ class ConvArithmeticExplorer(anywidget.AnyWidget):
         Index (row-major) of the highlighted output cell.
     """
 
-    _esm = HERE / "conv_arithmetic.js"
+    _esm = esm("conv_arithmetic.js")
     _css = HERE / "widgets.css"
 
     input_size = traitlets.Int(5).tag(sync=True)

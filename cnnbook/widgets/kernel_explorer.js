@@ -63,17 +63,6 @@ export function toGray(values, vmax, scaling, rgba) {
   return rgba;
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
 /** Short, readable numbers for the tables. */
 function fmt(v) {
   if (Number.isInteger(v)) return String(v);

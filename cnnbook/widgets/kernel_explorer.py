@@ -6,6 +6,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ._files import esm
 from ._validate import check_grid, check_int
 
 HERE = pathlib.Path(__file__).parent
@@ -128,7 +129,7 @@ class KernelExplorer(anywidget.AnyWidget):
     >>> KernelExplorer(data.camera(), "sobel_v")  # doctest: +SKIP
     """
 
-    _esm = HERE / "kernel_explorer.js"
+    _esm = esm("kernel_explorer.js")
     _css = HERE / "widgets.css"
 
     # The image travels as a binary buffer: float32, row-major, with its shape.

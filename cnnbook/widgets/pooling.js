@@ -1,17 +1,6 @@
 // PoolingExplorer: max/average pooling and its backward pass, computed in the
 // browser so the widget works in the static HTML book.
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
-
 function fmt(v) {
   if (Number.isInteger(v)) return String(v);
   return v.toFixed(3).replace(/\.?0+$/, "");

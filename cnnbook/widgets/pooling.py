@@ -6,6 +6,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ._files import esm
 from ._validate import check_grid, check_int
 
 HERE = pathlib.Path(__file__).parent
@@ -50,7 +51,7 @@ class PoolingExplorer(anywidget.AnyWidget):
         The highlighted output cell.
     """
 
-    _esm = HERE / "pooling.js"
+    _esm = esm("pooling.js")
     _css = HERE / "widgets.css"
 
     values = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)
