@@ -16,7 +16,7 @@ import numpy as np
 
 from cnnbook import runtime
 
-#: One line per data set loaded in this Python session, in load order; read by
+#: Short names of the data sets loaded in this Python session, in load order; read by
 #: :func:`cnnbook.runtime.provenance` so that a chapter can say what it used.
 _loaded = []
 
@@ -34,20 +34,31 @@ def loaded_sources():
     return list(_loaded)
 
 
-def _announce(line, short):
-    _loaded.append(short)
+def announce(line, short):
+    """Print a data set's one-line source description and record its short name for provenance.
+
+    Parameters
+    ----------
+    line : str
+        What was loaded and from where, printed for the reader.
+    short : str
+        A few words for :func:`cnnbook.runtime.provenance`; recorded once however often it is loaded.
+    """
+    if short not in _loaded:
+        _loaded.append(short)
     print(line)
 
 
-def _keras_datasets_dir():
-    # Where keras.utils.get_file caches downloads (Keras has no public accessor).
+def keras_datasets_dir():
+    """Return the folder where ``keras.utils.get_file`` caches downloaded data sets."""
+    # Keras has no public accessor for it.
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return os.path.join(home, "datasets")
 
 
 def _cached(name):
     """True when Keras' cache already holds data set ``name`` (so no download is needed)."""
-    folder = _keras_datasets_dir()
+    folder = keras_datasets_dir()
     if name == "mnist":
         return os.path.exists(os.path.join(folder, "mnist.npz"))
     if name == "fashion_mnist":
@@ -64,7 +75,7 @@ def _download(title, keras_loader):
     except Exception as error:
         raise RuntimeError(
             f"Could not download {title} with Keras ({error}). Check the internet connection; "
-            f"Keras caches data sets in {_keras_datasets_dir()} (set KERAS_HOME to move it) and removes "
+            f"Keras caches data sets in {keras_datasets_dir()} (set KERAS_HOME to move it) and removes "
             f"a download that failed half-way. To run without a download, set CNNBOOK_OFFLINE=1: "
             f"cnnbook then uses a cached copy, or a small sample or stand-in that it says it uses."
         ) from error
@@ -77,7 +88,7 @@ def _load(name, keras_loader, title, fallback):
     data = _download(title, keras_loader)
     (x_train, _), (x_test, _) = data
     how = "from the Keras cache" if runtime.is_offline() else "via Keras (download cached)"
-    _announce(f"{title}: {len(x_train):,} train + {len(x_test):,} test images {how} in {_keras_datasets_dir()}",
+    announce(f"{title}: {len(x_train):,} train + {len(x_test):,} test images {how} in {keras_datasets_dir()}",
               f"{title} (Keras)")
     return data
 
@@ -139,7 +150,7 @@ def _mnist_sample():
         images, labels = sample["images"], sample["labels"]
     order = np.random.default_rng(0).permutation(len(images))
     train, test = order[:4000], order[4000:]
-    _announce("MNIST (OFFLINE SAMPLE): 4,000 train + 1,000 test real MNIST digits shipped with cnnbook, "
+    announce("MNIST (OFFLINE SAMPLE): 4,000 train + 1,000 test real MNIST digits shipped with cnnbook, "
               f"not the full 60,000 + 10,000. {MNIST_CREDIT}",
               "MNIST offline sample of 5,000 real digits")
     return (images[train], labels[train]), (images[test], labels[test])
@@ -147,7 +158,7 @@ def _mnist_sample():
 
 def _stand_in(title, shape, n_train, n_test):
     images, labels = synthetic_shapes(n_train + n_test, shape, seed=0)
-    _announce(f"!! {title.upper()} STAND-IN (offline mode, no cached copy): {n_train:,} train + {n_test:,} test "
+    announce(f"!! {title.upper()} STAND-IN (offline mode, no cached copy): {n_train:,} train + {n_test:,} test "
               f"SYNTHETIC images of 10 shape classes, shaped like {title}. These are NOT {title} images; "
               f"accuracies below say nothing about {title}.",
               f"{title} STAND-IN (synthetic shapes)")

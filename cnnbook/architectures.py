@@ -1,0 +1,434 @@
+"""Deep convnets built from block functions: AlexNet, VGG, NiN, GoogLeNet, ResNet, MobileNet-style nets.
+
+Each *block function* takes a Keras tensor and returns a Keras tensor, so a net
+is a few lines of the Keras functional API that read like the paper's figure::
+
+    inputs = keras.Input((224, 224, 3))
+    x = vgg_block(inputs, num_convs=2, filters=64)
+    ...
+
+Each *net function* returns an uncompiled :class:`keras.Model`. The last layer
+computes in float32 (``dtype="float32"``) so that the nets also train under
+Keras' ``mixed_float16`` policy. :func:`layer_table` counts parameters and
+multiply-adds layer by layer.
+"""
+
+import math
+
+#: VGG configuration D (VGG-16): (number of 3x3 convolutions, filters) per block.
+VGG16_CONFIG = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
+
+#: ResNet-18: (residual blocks, filters) per stage.
+RESNET18_STAGES = ((2, 64), (2, 128), (2, 256), (2, 512))
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def _classifier(x, num_classes, name="predictions"):
+    """Softmax output layer, in float32 even under a mixed-precision policy."""
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
+    return _keras().layers.Dense(num_classes, activation="softmax", dtype="float32", name=name)(x)
+
+
+def _check_positive(**values):
+    for key, value in values.items():
+        if value < 1:
+            raise ValueError(f"{key} must be at least 1, got {value}")
+
+
+def alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, activation="relu", width=1.0):
+    """AlexNet (Krizhevsky, Sutskever and Hinton, 2012) as one tower, without local response normalization.
+
+    Five convolutions (96 11x11 filters with stride 4, 256 5x5, 384 3x3, 384
+    3x3, 256 3x3), three 3x3 max-pools with stride 2 that overlap, and two
+    dense layers of 4,096 ReLU units with dropout. The paper says 224x224
+    inputs, but the sizes only work out with 227x227: (227 - 11) / 4 + 1 = 55.
+    With 1,000 classes this net has 62,378,344 parameters.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``; at least 67x67 so that three pools fit.
+    num_classes : int
+        Output classes.
+    dropout : float
+        Dropout rate of the two 4,096-unit layers (0 turns it off).
+    activation : str
+        Activation of every hidden layer: ``"relu"`` as in the paper, or e.g.
+        ``"sigmoid"`` or ``"tanh"`` to see what ReLU changed.
+    width : float
+        Multiplies every filter and unit count (e.g. 0.25 for a CPU).
+
+    Returns
+    -------
+    keras.Model
+    """
+    keras = _keras()
+    layers = keras.layers
+    if width <= 0:
+        raise ValueError(f"width must be positive, got {width}")
+    if min(input_shape[:2]) < 67:
+        raise ValueError(f"AlexNet needs images of at least 67x67 pixels, got {input_shape[:2]}")
+
+    def n(count):
+        return max(1, round(count * width))
+
+    act = activation
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(n(96), 11, strides=4, activation=act, name="conv1")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = layers.Conv2D(n(256), 5, padding="same", activation=act, name="conv2")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = layers.Conv2D(n(384), 3, padding="same", activation=act, name="conv3")(x)
+    x = layers.Conv2D(n(384), 3, padding="same", activation=act, name="conv4")(x)
+    x = layers.Conv2D(n(256), 3, padding="same", activation=act, name="conv5")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for i in (6, 7):
+        x = layers.Dense(n(4096), activation=act, name=f"fc{i}")(x)
+        x = layers.Dropout(dropout, name=f"dropout{i}")(x)
+    return keras.Model(inputs, _classifier(x, num_classes, "fc8"), name="alexnet")
+
+
+def vgg_block(x, num_convs, filters, name=None):
+    """VGG block: ``num_convs`` 3x3 convolutions with ReLU and "same" padding, then a 2x2 max-pool.
+
+    Halves the height and width and sets the channels to ``filters``.
+    """
+    _check_positive(num_convs=num_convs, filters=filters)
+    layers = _keras().layers
+    prefix = f"{name}_" if name else ""
+    for i in range(num_convs):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu",
+                          name=f"{prefix}conv{i + 1}" if name else None)(x)
+    return layers.MaxPooling2D(2, strides=2, name=f"{prefix}pool" if name else None)(x)
+
+
+def vgg(config=VGG16_CONFIG, input_shape=(224, 224, 3), num_classes=1000, width=1.0, dense_units=4096,
+        dropout=0.5):
+    """A VGG net: VGG blocks as listed in ``config``, then two dense layers and the classifier.
+
+    ``vgg()`` is VGG-16, configuration D of Simonyan and Zisserman (2014):
+    138,357,544 parameters with 1,000 classes at 224x224.
+
+    Parameters
+    ----------
+    config : sequence of (int, int)
+        ``(num_convs, filters)`` per block.
+    input_shape : tuple of int
+        ``(height, width, channels)``; height and width divisible by ``2**len(config)``.
+    num_classes : int
+        Output classes.
+    width : float
+        Multiplies every filter count and ``dense_units`` (e.g. 0.25 for a
+        net 16 times cheaper to run, for a CPU).
+    dense_units : int
+        Units of the two hidden dense layers before scaling by ``width``.
+    dropout : float
+        Dropout rate after each hidden dense layer.
+
+    Returns
+    -------
+    keras.Model
+    """
+    keras = _keras()
+    layers = keras.layers
+    if width <= 0:
+        raise ValueError(f"width must be positive, got {width}")
+    factor = 2 ** len(config)
+    if input_shape[0] % factor or input_shape[1] % factor:
+        raise ValueError(f"height and width must be divisible by {factor} for {len(config)} VGG blocks, "
+                         f"got {input_shape[:2]}")
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for i, (num_convs, filters) in enumerate(config):
+        x = vgg_block(x, num_convs, max(1, round(filters * width)), name=f"block{i + 1}")
+    x = layers.Flatten(name="flatten")(x)
+    for i in (1, 2):
+        x = layers.Dense(max(1, round(dense_units * width)), activation="relu", name=f"fc{i}")(x)
+        x = layers.Dropout(dropout, name=f"dropout{i}")(x)
+    name = "vgg16" if tuple(config) == VGG16_CONFIG and width == 1 else "vgg"
+    return keras.Model(inputs, _classifier(x, num_classes), name=name)
+
+
+def nin_block(x, filters, kernel_size, strides=1, padding="valid"):
+    """Network-in-network block: one convolution followed by two 1x1 convolutions, all with ReLU.
+
+    The 1x1 convolutions act as a small dense net applied at every pixel.
+    """
+    _check_positive(filters=filters, kernel_size=kernel_size, strides=strides)
+    layers = _keras().layers
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, activation="relu")(x)
+    x = layers.Conv2D(filters, 1, activation="relu")(x)
+    return layers.Conv2D(filters, 1, activation="relu")(x)
+
+
+def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5):
+    """NiN (Lin, Chen and Yan, 2013): NiN blocks, no dense layers; global average pooling gives the scores."""
+    keras = _keras()
+    layers = keras.layers
+    inputs = keras.Input(input_shape)
+    x = nin_block(inputs, 96, 11, strides=4)
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = nin_block(x, 256, 5, padding="same")
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = nin_block(x, 384, 3, padding="same")
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = layers.Dropout(dropout)(x)
+    x = nin_block(x, num_classes, 3, padding="same")
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Activation("softmax", dtype="float32", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="nin")
+
+
+def inception_block(x, c1, c2, c3, c4):
+    """GoogLeNet's Inception block: four parallel paths concatenated along the channels.
+
+    Parameters
+    ----------
+    x : keras tensor
+    c1 : int
+        Filters of path 1, a 1x1 convolution.
+    c2 : (int, int)
+        Path 2: a 1x1 convolution to ``c2[0]`` channels, then a 3x3 to ``c2[1]``.
+    c3 : (int, int)
+        Path 3: a 1x1 convolution to ``c3[0]`` channels, then a 5x5 to ``c3[1]``.
+    c4 : int
+        Path 4: 3x3 max-pool with stride 1, then a 1x1 convolution to ``c4``.
+
+    Returns
+    -------
+    keras tensor with the input's height and width and ``c1 + c2[1] + c3[1] + c4`` channels.
+    """
+    _check_positive(c1=c1, c2_reduce=c2[0], c2=c2[1], c3_reduce=c3[0], c3=c3[1], c4=c4)
+    layers = _keras().layers
+    p1 = layers.Conv2D(c1, 1, activation="relu")(x)
+    p2 = layers.Conv2D(c2[0], 1, activation="relu")(x)
+    p2 = layers.Conv2D(c2[1], 3, padding="same", activation="relu")(p2)
+    p3 = layers.Conv2D(c3[0], 1, activation="relu")(x)
+    p3 = layers.Conv2D(c3[1], 5, padding="same", activation="relu")(p3)
+    p4 = layers.MaxPooling2D(3, strides=1, padding="same")(x)
+    p4 = layers.Conv2D(c4, 1, activation="relu")(p4)
+    return layers.Concatenate()([p1, p2, p3, p4])
+
+
+def small_googlenet(input_shape=(96, 96, 3), num_classes=10):
+    """A shortened GoogLeNet (Szegedy et al., 2014): stem, two stages of Inception blocks, global pooling.
+
+    The real GoogLeNet stacks nine Inception blocks; this one keeps the first
+    four (with the paper's channel numbers) so that it trains on a CPU.
+    """
+    keras = _keras()
+    layers = keras.layers
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    x = layers.Conv2D(64, 1, activation="relu")(x)
+    x = layers.Conv2D(192, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    x = inception_block(x, 64, (96, 128), (16, 32), 32)
+    x = inception_block(x, 128, (128, 192), (32, 96), 64)
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    x = inception_block(x, 192, (96, 208), (16, 48), 64)
+    x = inception_block(x, 160, (112, 224), (24, 64), 64)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_googlenet")
+
+
+def residual_block(x, filters, strides=1):
+    """ResNet's basic residual block: two 3x3 convolutions with batch normalization, plus a shortcut.
+
+    The block computes ``relu(x + F(x))``. When ``strides`` > 1 or the number
+    of channels changes, the shortcut is a strided 1x1 convolution (with batch
+    normalization) so that the two can be added.
+    """
+    _check_positive(filters=filters, strides=strides)
+    layers = _keras().layers
+    shortcut = x
+    y = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
+    y = layers.BatchNormalization()(y)
+    y = layers.Activation("relu")(y)
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False)(y)
+    y = layers.BatchNormalization()(y)
+    if strides != 1 or x.shape[-1] != filters:
+        shortcut = layers.Conv2D(filters, 1, strides=strides, use_bias=False)(x)
+        shortcut = layers.BatchNormalization()(shortcut)
+    return layers.Activation("relu")(layers.Add()([y, shortcut]))
+
+
+def resnet18(input_shape=(224, 224, 3), num_classes=1000, stages=RESNET18_STAGES):
+    """ResNet-18 (He et al., 2015): a 7x7 stem, four stages of two residual blocks, global pooling.
+
+    With 1,000 classes at 224x224 it has 11,689,512 trainable parameters, the
+    same as torchvision's ``resnet18``.
+    """
+    keras = _keras()
+    layers = keras.layers
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False)(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    for stage, (blocks, filters) in enumerate(stages):
+        for block in range(blocks):
+            x = residual_block(x, filters, strides=2 if block == 0 and stage > 0 else 1)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, _classifier(x, num_classes), name="resnet18")
+
+
+def cifar_resnet(input_shape=(32, 32, 3), num_classes=10, width=64):
+    """A small residual net for 32x32 images, after the "ResNet-9" of fast CIFAR-10 training (Page, 2018).
+
+    conv(w) -> conv(2w), pool, residual(2w) -> conv(4w), pool -> conv(8w),
+    pool, residual(8w) -> global max-pool -> dense, scaled by 1/8. Every convolution is 3x3
+    with batch normalization and ReLU. With ``width=64`` it has 6.6 million
+    parameters and reaches 94% on CIFAR-10 in about 24 epochs.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+    num_classes : int
+    width : int
+        Filters of the first convolution; the others are multiples of it.
+
+    Returns
+    -------
+    keras.Model
+    """
+    keras = _keras()
+    layers = keras.layers
+    _check_positive(width=width)
+
+    def conv_bn(x, filters, pool=False):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        # Running statistics that follow the weights within a few dozen steps, for short fast runs.
+        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.Activation("relu")(x)
+        return layers.MaxPooling2D(2)(x) if pool else x
+
+    def residual(x, filters):
+        return layers.Add()([x, conv_bn(conv_bn(x, filters), filters)])
+
+    inputs = keras.Input(input_shape)
+    x = conv_bn(inputs, width)
+    x = residual(conv_bn(x, 2 * width, pool=True), 2 * width)
+    x = conv_bn(x, 4 * width, pool=True)
+    x = residual(conv_bn(x, 8 * width, pool=True), 8 * width)
+    x = layers.GlobalMaxPooling2D()(x)
+    x = layers.Dense(num_classes, use_bias=False)(x)
+    # Page's output scaling: small logits at the start keep high learning rates from blowing up.
+    x = layers.Rescaling(0.125)(x)
+    outputs = layers.Activation("softmax", dtype="float32", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="cifar_resnet")
+
+
+def dense_block(x, num_convs, growth_rate):
+    """DenseNet's dense block: each BN-ReLU-3x3 convolution sees all earlier outputs, concatenated.
+
+    Adds ``num_convs * growth_rate`` channels; height and width stay.
+    """
+    _check_positive(num_convs=num_convs, growth_rate=growth_rate)
+    layers = _keras().layers
+    for _ in range(num_convs):
+        y = layers.BatchNormalization()(x)
+        y = layers.Activation("relu")(y)
+        y = layers.Conv2D(growth_rate, 3, padding="same")(y)
+        x = layers.Concatenate()([x, y])
+    return x
+
+
+def separable_block(x, filters, strides=1):
+    """Depthwise-separable convolution (MobileNet): a 3x3 depthwise convolution, then a 1x1 pointwise one.
+
+    Each is followed by batch normalization and ReLU. A k x k convolution from
+    C to F channels costs ``k*k*C*F`` multiply-adds per pixel; this block costs
+    ``k*k*C + C*F``.
+    """
+    _check_positive(filters=filters, strides=strides)
+    layers = _keras().layers
+    x = layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Conv2D(filters, 1, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(x)
+
+
+def small_mobilenet(input_shape=(96, 96, 3), num_classes=10, width=32):
+    """A small MobileNet-style net: a strided 3x3 stem, then separable blocks doubling channels as they stride."""
+    keras = _keras()
+    layers = keras.layers
+    _check_positive(width=width)
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(width, 3, strides=2, padding="same", use_bias=False)(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    for multiple, strides in ((2, 1), (4, 2), (4, 1), (8, 2), (8, 1), (16, 2), (16, 1)):
+        x = separable_block(x, width * multiple, strides)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, _classifier(x, num_classes), name="small_mobilenet")
+
+
+def multiply_adds(layer):
+    """Multiply-adds of one forward pass of ``layer`` for one image (0 for layers without weights).
+
+    Counts Conv2D, DepthwiseConv2D and Dense layers: each output value of a
+    convolution costs ``kernel_height * kernel_width * input_channels / groups``
+    multiply-adds; each output of a dense layer, one per input.
+    """
+    keras = _keras()
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        kh, kw = layer.kernel_size
+        return math.prod(layer.output.shape[1:]) * kh * kw
+    if isinstance(layer, keras.layers.Conv2D):
+        kh, kw = layer.kernel_size
+        in_channels = layer.input.shape[-1] // layer.groups
+        return math.prod(layer.output.shape[1:]) * kh * kw * in_channels
+    if isinstance(layer, keras.layers.Dense):
+        return layer.input.shape[-1] * layer.units
+    return 0
+
+
+def layer_table(model, weighted_only=True):
+    """Tabulate a model layer by layer: output shape, parameters and multiply-adds per image.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built functional or sequential model.
+    weighted_only : bool
+        Leave out layers without weights (pools, activations, dropout...).
+
+    Returns
+    -------
+    list of dict
+        One dict per layer with keys ``"name"``, ``"output_shape"``
+        (without the batch axis), ``"params"`` and ``"macs"``.
+    """
+    rows = []
+    for layer in model.layers:
+        if weighted_only and not layer.weights:
+            continue
+        rows.append({"name": layer.name, "output_shape": tuple(layer.output.shape[1:]),
+                     "params": layer.count_params(), "macs": multiply_adds(layer)})
+    return rows
+
+
+def format_table(rows):
+    """Format :func:`layer_table` rows as aligned text, with a total line."""
+    if not rows:
+        raise ValueError("no rows to format")
+    width = max(len(row["name"]) for row in rows + [{"name": "total"}])
+    lines = [f"{'layer':<{width}}  {'output shape':<16}{'parameters':>14}{'multiply-adds':>17}"]
+    for row in rows:
+        shape = "x".join(str(d) for d in row["output_shape"])
+        lines.append(f"{row['name']:<{width}}  {shape:<16}{row['params']:>14,}{row['macs']:>17,}")
+    total_params = sum(row["params"] for row in rows)
+    total_macs = sum(row["macs"] for row in rows)
+    lines.append(f"{'total':<{width}}  {'':<16}{total_params:>14,}{total_macs:>17,}")
+    return "\n".join(lines)

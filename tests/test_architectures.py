@@ -1,0 +1,122 @@
+"""Tests of cnnbook.architectures: block output shapes, parameter and multiply-add counts."""
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from cnnbook import architectures as arch
+
+
+def _output_shape(block, input_shape, *args, **kwargs):
+    inputs = keras.Input(input_shape)
+    return tuple(block(inputs, *args, **kwargs).shape[1:])
+
+
+def test_alexnet_parameter_count_and_shapes():
+    model = arch.alexnet()
+    assert model.count_params() == 62_378_344
+    shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
+    assert shapes["conv1"] == (55, 55, 96)
+    assert shapes["pool1"] == (27, 27, 96)
+    assert shapes["pool2"] == (13, 13, 256)
+    assert shapes["pool5"] == (6, 6, 256)
+    assert shapes["fc8"] == (1000,)
+
+
+def test_vgg16_parameter_count():
+    # Simonyan and Zisserman's configuration D: 138,357,544 parameters (the figure keras.applications.VGG16 has too).
+    model = arch.vgg()
+    assert model.count_params() == 138_357_544
+    assert model.get_layer("block5_pool").output.shape[1:] == (7, 7, 512)
+
+
+def test_vgg_width_scales_parameters():
+    small = arch.vgg(input_shape=(64, 64, 3), num_classes=5, width=0.25)
+    assert small.get_layer("block1_conv1").filters == 16
+    assert small.get_layer("fc1").units == 1024
+    assert small.count_params() < arch.vgg(input_shape=(64, 64, 3), num_classes=5).count_params() / 10
+
+
+def test_resnet18_matches_torchvision_count():
+    model = arch.resnet18()
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable == 11_689_512
+
+
+@settings(max_examples=8, deadline=None)
+@given(size=st.integers(8, 40), num_convs=st.integers(1, 3), filters=st.integers(1, 16))
+def test_vgg_block_halves_size(size, num_convs, filters):
+    assert _output_shape(arch.vgg_block, (size, size, 3), num_convs, filters) == (size // 2, size // 2, filters)
+
+
+@settings(max_examples=8, deadline=None)
+@given(size=st.integers(12, 40), kernel=st.sampled_from([1, 3, 5]), strides=st.integers(1, 3))
+def test_nin_block_shape(size, kernel, strides):
+    expected = (size - kernel) // strides + 1
+    assert _output_shape(arch.nin_block, (size, size, 3), 8, kernel, strides) == (expected, expected, 8)
+
+
+def test_inception_block_concatenates_channels():
+    assert _output_shape(arch.inception_block, (28, 28, 192), 64, (96, 128), (16, 32), 32) == (28, 28, 256)
+    assert _output_shape(arch.inception_block, (28, 28, 256), 128, (128, 192), (32, 96), 64) == (28, 28, 480)
+
+
+@pytest.mark.parametrize("in_channels, filters, strides, expected", [
+    (64, 64, 1, (16, 16, 64)),   # identity shortcut
+    (64, 128, 2, (8, 8, 128)),   # 1x1 strided shortcut
+    (3, 32, 1, (16, 16, 32)),    # channels change, size stays
+])
+def test_residual_block_shape(in_channels, filters, strides, expected):
+    assert _output_shape(arch.residual_block, (16, 16, in_channels), filters, strides) == expected
+
+
+def test_residual_block_identity_shortcut_adds_input():
+    # With the residual path's weights at zero, the block is relu(x): the shortcut carries x through.
+    inputs = keras.Input((6, 6, 4))
+    model = keras.Model(inputs, arch.residual_block(inputs, 4))
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            layer.kernel.assign(np.zeros(layer.kernel.shape))
+    x = np.random.default_rng(0).normal(size=(2, 6, 6, 4)).astype("float32")
+    np.testing.assert_allclose(model(x, training=False), np.maximum(x, 0), atol=1e-5)
+
+
+def test_dense_and_separable_blocks():
+    assert _output_shape(arch.dense_block, (8, 8, 16), 3, 12) == (8, 8, 16 + 3 * 12)
+    assert _output_shape(arch.separable_block, (16, 16, 8), 32, 2) == (8, 8, 32)
+
+
+def test_small_nets_outputs():
+    for model in (arch.small_googlenet(), arch.small_mobilenet(), arch.nin(input_shape=(96, 96, 3)),
+                  arch.cifar_resnet(width=8)):
+        assert model.output.shape[1:] == (10,)
+    assert arch.cifar_resnet().count_params() == 6_577_600
+
+
+def test_multiply_adds_of_conv_and_dense():
+    model = arch.alexnet()
+    rows = {row["name"]: row for row in arch.layer_table(model)}
+    assert rows["conv1"]["macs"] == 55 * 55 * 96 * 11 * 11 * 3
+    assert rows["fc6"]["macs"] == 9216 * 4096
+    assert sum(row["params"] for row in rows.values()) == model.count_params()
+    text = arch.format_table(arch.layer_table(model))
+    assert text.splitlines()[-1].split()[1] == "62,378,344"
+
+
+def test_separable_block_costs_less():
+    inputs = keras.Input((32, 32, 64))
+    model = keras.Model(inputs, arch.separable_block(inputs, 128))
+    macs = sum(arch.multiply_adds(layer) for layer in model.layers)
+    assert macs == 32 * 32 * (3 * 3 * 64 + 64 * 128)
+
+
+def test_invalid_arguments():
+    with pytest.raises(ValueError, match="divisible by 32"):
+        arch.vgg(input_shape=(100, 100, 3))
+    with pytest.raises(ValueError, match="at least 67x67"):
+        arch.alexnet(input_shape=(32, 32, 3))
+    with pytest.raises(ValueError, match="filters"):
+        arch.vgg_block(keras.Input((8, 8, 3)), 1, 0)
+    with pytest.raises(ValueError, match="num_classes"):
+        arch.resnet18(num_classes=0)
