@@ -31,7 +31,8 @@ _STAND_IN_SIZE = 128
 
 def stand_in_dir():
     """Folder where offline stand-in images are written (``$CNNBOOK_CACHE`` or the temporary folder)."""
-    root = os.environ.get("CNNBOOK_CACHE") or os.path.join(tempfile.gettempdir(), "cnnbook")
+    # Not ".../cnnbook": a folder of that name would shadow the package for scripts run from there.
+    root = os.environ.get("CNNBOOK_CACHE") or os.path.join(tempfile.gettempdir(), "cnnbook-cache")
     return os.path.join(root, "stand_ins")
 
 

@@ -26,20 +26,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnbook.conv import conv_output_size, corr2d, maxpool_backward, pool2d
 from cnnbook.kernels import named_kernels
+from cnnbook.widgets.pooling import DEFAULT_VALUES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 
 # The inputs of the demo notebook, recomputed here for the numeric checks.
 IMAGE = (np.random.default_rng(0).random((12, 16)) * 255).astype(np.uint8)
-POOL_VALUES = np.array([
-    [1, 3, 2, 9, 0, 4],
-    [5, 6, 1, 7, 8, 2],
-    [3, 2, 4, 0, 5, 1],
-    [0, 8, 7, 2, 3, 6],
-    [9, 1, 5, 6, 2, 7],
-    [4, 2, 3, 8, 1, 0],
-], float)
+POOL_VALUES = np.array(DEFAULT_VALUES, float)  # what PoolingExplorer() shows
 
 
 def _browser_missing():
