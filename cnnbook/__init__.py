@@ -7,6 +7,3 @@ modules are imported by name where they are needed, e.g.
 
 __version__ = "0.1.0"
 
-#: Where the book's source lives; the Colab install cell of each chapter is
-#: generated from ``_config.yml``, which names the same repository.
-REPOSITORY_URL = "https://github.com/cnnbook/cnnbook"
