@@ -13,13 +13,12 @@ Run: ``python benchmarks/widget_frame_time.py`` (needs Playwright and
 """
 
 import json
-import pathlib
 import sys
 
 from playwright.sync_api import sync_playwright
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-WIDGET_JS = ROOT / "cnnbook" / "widgets" / "kernel_explorer.js"
+from cnnbook.widgets._files import esm
+
 SIZE, REPEATS, TARGET_MS = 512, 60, 16.0
 
 BENCH_JS = """
@@ -64,7 +63,8 @@ window.__result = { conv: stats(conv), full: stats(full) };
 
 
 def main():
-    module = WIDGET_JS.read_text().replace("export default { render };", "const widget = { render };")
+    # The module exactly as the widget ships it, turned into a plain script.
+    module = esm("kernel_explorer.js").replace("export default { render };", "const widget = { render };")
     module = module.replace("export function", "function")
     script = module + BENCH_JS % {"size": SIZE, "repeats": REPEATS}
     with sync_playwright() as p:
