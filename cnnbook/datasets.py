@@ -145,6 +145,29 @@ def load(name):
     return loaders[name]()
 
 
+def as_float_images(images):
+    """Return uint8 images as float32 in [0, 1], with the channel axis that ``Conv2D`` expects.
+
+    Parameters
+    ----------
+    images : numpy.ndarray of uint8
+        Shaped (N, height, width) for grayscale or (N, height, width, channels).
+
+    Returns
+    -------
+    numpy.ndarray of float32
+        Shaped (N, height, width, 1) for grayscale input, else like the input.
+    """
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 (0 to 255), got dtype {images.dtype}")
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    elif images.ndim != 4:
+        raise ValueError(f"images must be (N, height, width[, channels]), got shape {images.shape}")
+    return images.astype(np.float32) / 255
+
+
 def _mnist_sample():
     with resources.files("cnnbook").joinpath("data/mnist_5k.npz").open("rb") as file, np.load(file) as sample:
         images, labels = sample["images"], sample["labels"]

@@ -74,3 +74,21 @@ def test_synthetic_shapes_are_deterministic_and_balanced():
 def test_synthetic_shapes_validate_shape():
     with pytest.raises(ValueError, match="shape must be"):
         datasets.synthetic_shapes(10, (28, 28, 2))
+
+
+def test_as_float_images_scales_and_adds_the_channel_axis():
+    gray = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
+    out = datasets.as_float_images(gray)
+    assert out.dtype == np.float32 and out.shape == (1, 2, 2, 1)
+    np.testing.assert_allclose(out[0, :, :, 0], [[0, 1], [0.2, 0.4]], rtol=1e-6)
+    colour = np.full((2, 4, 4, 3), 255, dtype=np.uint8)
+    assert datasets.as_float_images(colour).shape == (2, 4, 4, 3)
+
+
+@pytest.mark.parametrize("images, message", [
+    (np.zeros((2, 4, 4), np.float32), "must be uint8"),
+    (np.zeros((4, 4), np.uint8), "must be \\(N, height, width"),
+])
+def test_as_float_images_refuses_bad_input(images, message):
+    with pytest.raises(ValueError, match=message):
+        datasets.as_float_images(images)
