@@ -22,17 +22,13 @@ VGG16_CONFIG = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
 RESNET18_STAGES = ((2, 64), (2, 128), (2, 256), (2, 512))
 
 
-def _keras():
-    import keras
-
-    return keras
-
-
 def _classifier(x, num_classes, name="predictions"):
     """Softmax output layer, in float32 even under a mixed-precision policy."""
+    import keras
+
     if num_classes < 1:
         raise ValueError(f"num_classes must be at least 1, got {num_classes}")
-    return _keras().layers.Dense(num_classes, activation="softmax", dtype="float32", name=name)(x)
+    return keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name=name)(x)
 
 
 def _check_positive(**values):
@@ -68,7 +64,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, activation
     -------
     keras.Model
     """
-    keras = _keras()
+    import keras
     layers = keras.layers
     if width <= 0:
         raise ValueError(f"width must be positive, got {width}")
@@ -101,7 +97,7 @@ def vgg_block(x, num_convs, filters, name=None):
     Halves the height and width and sets the channels to ``filters``.
     """
     _check_positive(num_convs=num_convs, filters=filters)
-    layers = _keras().layers
+    from keras import layers
     prefix = f"{name}_" if name else ""
     for i in range(num_convs):
         x = layers.Conv2D(filters, 3, padding="same", activation="relu",
@@ -136,7 +132,7 @@ def vgg(config=VGG16_CONFIG, input_shape=(224, 224, 3), num_classes=1000, width=
     -------
     keras.Model
     """
-    keras = _keras()
+    import keras
     layers = keras.layers
     if width <= 0:
         raise ValueError(f"width must be positive, got {width}")
@@ -162,7 +158,7 @@ def nin_block(x, filters, kernel_size, strides=1, padding="valid"):
     The 1x1 convolutions act as a small dense net applied at every pixel.
     """
     _check_positive(filters=filters, kernel_size=kernel_size, strides=strides)
-    layers = _keras().layers
+    from keras import layers
     x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, activation="relu")(x)
     x = layers.Conv2D(filters, 1, activation="relu")(x)
     return layers.Conv2D(filters, 1, activation="relu")(x)
@@ -170,7 +166,7 @@ def nin_block(x, filters, kernel_size, strides=1, padding="valid"):
 
 def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5):
     """NiN (Lin, Chen and Yan, 2013): NiN blocks, no dense layers; global average pooling gives the scores."""
-    keras = _keras()
+    import keras
     layers = keras.layers
     inputs = keras.Input(input_shape)
     x = nin_block(inputs, 96, 11, strides=4)
@@ -206,7 +202,7 @@ def inception_block(x, c1, c2, c3, c4):
     keras tensor with the input's height and width and ``c1 + c2[1] + c3[1] + c4`` channels.
     """
     _check_positive(c1=c1, c2_reduce=c2[0], c2=c2[1], c3_reduce=c3[0], c3=c3[1], c4=c4)
-    layers = _keras().layers
+    from keras import layers
     p1 = layers.Conv2D(c1, 1, activation="relu")(x)
     p2 = layers.Conv2D(c2[0], 1, activation="relu")(x)
     p2 = layers.Conv2D(c2[1], 3, padding="same", activation="relu")(p2)
@@ -223,7 +219,7 @@ def small_googlenet(input_shape=(96, 96, 3), num_classes=10):
     The real GoogLeNet stacks nine Inception blocks; this one keeps the first
     four (with the paper's channel numbers) so that it trains on a CPU.
     """
-    keras = _keras()
+    import keras
     layers = keras.layers
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu")(inputs)
@@ -248,7 +244,7 @@ def residual_block(x, filters, strides=1):
     normalization) so that the two can be added.
     """
     _check_positive(filters=filters, strides=strides)
-    layers = _keras().layers
+    from keras import layers
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
     y = layers.BatchNormalization()(y)
@@ -267,7 +263,7 @@ def resnet18(input_shape=(224, 224, 3), num_classes=1000, stages=RESNET18_STAGES
     With 1,000 classes at 224x224 it has 11,689,512 trainable parameters, the
     same as torchvision's ``resnet18``.
     """
-    keras = _keras()
+    import keras
     layers = keras.layers
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False)(inputs)
@@ -300,7 +296,7 @@ def cifar_resnet(input_shape=(32, 32, 3), num_classes=10, width=64):
     -------
     keras.Model
     """
-    keras = _keras()
+    import keras
     layers = keras.layers
     _check_positive(width=width)
 
@@ -333,7 +329,7 @@ def dense_block(x, num_convs, growth_rate):
     Adds ``num_convs * growth_rate`` channels; height and width stay.
     """
     _check_positive(num_convs=num_convs, growth_rate=growth_rate)
-    layers = _keras().layers
+    from keras import layers
     for _ in range(num_convs):
         y = layers.BatchNormalization()(x)
         y = layers.Activation("relu")(y)
@@ -350,7 +346,7 @@ def separable_block(x, filters, strides=1):
     ``k*k*C + C*F``.
     """
     _check_positive(filters=filters, strides=strides)
-    layers = _keras().layers
+    from keras import layers
     x = layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
@@ -361,7 +357,7 @@ def separable_block(x, filters, strides=1):
 
 def small_mobilenet(input_shape=(96, 96, 3), num_classes=10, width=32):
     """A small MobileNet-style net: a strided 3x3 stem, then separable blocks doubling channels as they stride."""
-    keras = _keras()
+    import keras
     layers = keras.layers
     _check_positive(width=width)
     inputs = keras.Input(input_shape)
@@ -381,7 +377,7 @@ def multiply_adds(layer):
     convolution costs ``kernel_height * kernel_width * input_channels / groups``
     multiply-adds; each output of a dense layer, one per input.
     """
-    keras = _keras()
+    import keras
     if isinstance(layer, keras.layers.DepthwiseConv2D):
         kh, kw = layer.kernel_size
         return math.prod(layer.output.shape[1:]) * kh * kw
