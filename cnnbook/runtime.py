@@ -1,38 +1,80 @@
-"""Profiles, device and provenance: what a chapter ran with.
+"""Everything a chapter reads from its environment: profile, offline mode, folders, device, provenance.
 
 Every chapter calls :func:`setup` once and :func:`provenance` at its end, and
-sizes its experiments with :func:`scaled`. The profile is chosen with the
-environment variable ``CNNBOOK_PROFILE``:
+sizes its experiments with :func:`scaled`. The environment variables:
 
-``full``
-    the settings of the source articles (the default when a GPU is visible);
-``quick``
-    real data, each chapter in under 5 minutes on a 2-core CPU (the default
-    otherwise);
-``smoke``
-    only proves the code runs (continuous integration).
+``CNNBOOK_PROFILE``
+    ``full``: the settings of the source articles (the default when a GPU is
+    visible); ``quick``: each chapter in a few minutes on a 2-core CPU (the
+    default otherwise); ``smoke``: only proves the code runs (continuous
+    integration). Read once per Python session.
+``CNNBOOK_OFFLINE``
+    ``1``, ``true``, ``yes`` or ``on``: download nothing; ``0``, ``false``,
+    ``no``, ``off`` or unset: download what is missing. Anything else is refused.
+``CNNBOOK_DATA``
+    a folder of data sets the reader has put there (see :mod:`cnnbook.datasets`).
+``CNNBOOK_CACHE``
+    where cnnbook writes files of its own (default ``~/.cache/cnnbook``).
+``KERAS_HOME``
+    Keras' own folder; data sets are cached in its ``datasets`` sub-folder.
+
+This module also keeps the ledger of the data sets loaded in this session,
+which :func:`provenance` prints and :mod:`cnnbook.results` records.
 """
 
+import functools
 import os
 import platform
 import types
 
 PROFILES = ("smoke", "quick", "full")
+OFFLINE_VALUES = {"1": True, "true": True, "yes": True, "on": True,
+                  "0": False, "false": False, "no": False, "off": False, "": False}
+
+#: Data set name -> the words saying where this session's copy came from, in load order.
+_data_sources = {}
 
 
 def is_offline():
-    """Return True when offline mode was asked for with ``CNNBOOK_OFFLINE=1``."""
-    return os.environ.get("CNNBOOK_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+    """Return True when ``CNNBOOK_OFFLINE`` asks for offline mode.
+
+    Raises
+    ------
+    ValueError
+        If the variable holds a value that is neither on nor off.
+    """
+    value = os.environ.get("CNNBOOK_OFFLINE", "").strip().lower()
+    if value not in OFFLINE_VALUES:
+        raise ValueError(f"CNNBOOK_OFFLINE={value!r} is not understood: use 1, true, yes or on for offline, "
+                         f"0, false, no or off (or leave it unset) to allow downloads")
+    return OFFLINE_VALUES[value]
+
+
+def keras_datasets_dir():
+    """Return the folder where ``keras.utils.get_file`` caches data sets (``$KERAS_HOME/datasets``)."""
+    # Keras has no public accessor for it.
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "datasets")
+
+
+def data_dir():
+    """Return the folder named by ``CNNBOOK_DATA``, or None when it is unset."""
+    return os.environ.get("CNNBOOK_DATA") or None
+
+
+def cache_dir():
+    """Return the folder where cnnbook writes files of its own: ``$CNNBOOK_CACHE`` or ``~/.cache/cnnbook``.
+
+    The default lies in the user's home, so users of one machine never share it.
+    """
+    if os.environ.get("CNNBOOK_CACHE"):
+        return os.environ["CNNBOOK_CACHE"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "cnnbook")
 
 
 def gpu_names():
-    """Return the names of the GPUs that the Keras backend can see.
-
-    Returns
-    -------
-    list of str
-        Empty when there is no GPU.
-    """
+    """Return the names of the GPUs that the Keras backend can see (empty without a GPU)."""
     import keras
 
     backend = keras.backend.backend()
@@ -52,8 +94,9 @@ def gpu_names():
     return []
 
 
+@functools.cache
 def profile():
-    """Return the active profile: ``"smoke"``, ``"quick"`` or ``"full"``.
+    """Return the active profile, ``"smoke"``, ``"quick"`` or ``"full"``, decided once per session.
 
     Raises
     ------
@@ -98,7 +141,8 @@ def setup(seed=0):
     On a GPU with tensor cores, Keras' ``mixed_float16`` policy is switched on
     (layers compute in float16 and keep float32 weights); Keras 3 compiles
     training steps with XLA by default (``jit_compile="auto"``). Both are said
-    in the printed line, so nothing changes behind the reader's back.
+    in the printed line, so nothing changes behind the reader's back. Figures
+    are drawn at double resolution, for sharp screens.
 
     Parameters
     ----------
@@ -112,6 +156,7 @@ def setup(seed=0):
     """
     import keras
 
+    _retina_figures()
     keras.utils.set_random_seed(seed)
     name = profile()
     parts = [f"cnnbook: profile {name}", device_description()]
@@ -125,11 +170,22 @@ def setup(seed=0):
         import tensorflow as tf
 
         parts.append(f"TensorFlow {tf.__version__}")
-    parts.append(f"Keras {keras.__version__} ({backend} backend)")
+    parts.append(f"Keras {keras.__version__} ({backend})")
     if is_offline():
-        parts.append("OFFLINE mode")
+        parts.append("offline")
     print(" · ".join(parts))
     return name
+
+
+def _retina_figures():
+    """Inside IPython, draw inline figures at double resolution; elsewhere do nothing."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
 
 
 def scaled(**settings):
@@ -172,13 +228,46 @@ def _show(value):
     return "all" if value is None else str(value)
 
 
+def note_data_source(name, description, line):
+    """Record where data set ``name`` came from and print ``line`` for the reader.
+
+    Parameters
+    ----------
+    name : str
+        The data set, e.g. ``"fashion_mnist"``.
+    description : str
+        A few words for the ledger, e.g. ``"Fashion-MNIST, complete"``.
+    line : str
+        The sentence printed for the reader. It names the source in words, never
+        a path of the machine that ran the chapter.
+    """
+    _data_sources[name] = description
+    print(line)
+
+
+def data_source(name):
+    """Return the words recorded by the last load of data set ``name`` in this session.
+
+    Raises
+    ------
+    LookupError
+        If the data set was not loaded in this session.
+    """
+    if name not in _data_sources:
+        raise LookupError(f"data set {name!r} was not loaded in this session; loaded: "
+                          f"{', '.join(_data_sources) or 'none'}")
+    return _data_sources[name]
+
+
+def data_sources():
+    """Return the descriptions of every data set loaded in this session, in load order."""
+    return list(_data_sources.values())
+
+
 def provenance():
     """Print one closing line: profile, device, versions and the data sets used."""
     import keras
 
-    from cnnbook import datasets
-
-    sources = datasets.loaded_sources()
-    used = "; ".join(sources) if sources else "no data set"
+    used = "; ".join(data_sources()) or "no data set"
     print(f"Ran with profile {profile()} on {device_description()}, Keras {keras.__version__} "
           f"({keras.backend.backend()}). Data: {used}.")

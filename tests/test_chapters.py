@@ -1,6 +1,8 @@
 """The chapters as files: listed in the table of contents, executed top to bottom, Colab-ready."""
 
 import pathlib
+import re
+import subprocess
 
 import nbformat
 import pytest
@@ -25,12 +27,31 @@ def test_chapter_was_executed_top_to_bottom_without_errors(path):
     assert errors == []
 
 
+GPU_CHAPTERS = {path for path, part in execute.toc_chapters(ROOT) if part.startswith(execute.GPU_PARTS)}
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_chapter_starts_with_the_colab_install_cell_from_config(path):
+def test_chapter_starts_with_the_colab_install_cell_pinned_to_a_commit(path):
     repository = execute.book_config(ROOT)["repository"]
-    first = nbformat.read(path, as_version=4).cells[0]
+    notebook = nbformat.read(path, as_version=4)
+    first = notebook.cells[0]
     assert first.metadata["tags"] == ["colab-install", "remove-cell"]
-    assert first.source == execute.colab_install_source(repository["url"], repository["branch"])
+    commit = re.search(r'commit = "([0-9a-f]{40})"', first.source)
+    assert commit, "the install cell must pin a commit"
+    assert first.source == execute.colab_install_source(repository["url"], commit.group(1))
+    known = subprocess.run(["git", "cat-file", "-e", f"{commit.group(1)}^{{commit}}"], cwd=ROOT)
+    assert known.returncode == 0, f"{commit.group(1)} is not a commit of this repository"
+    assert (notebook.metadata.get("accelerator") == "GPU") == (path in GPU_CHAPTERS)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_records_the_profile_of_its_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    profile = notebook.metadata.get("cnnbook", {}).get("profile")
+    assert profile in ("smoke", "quick", "full")
+    printed = [out.text for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs
+               if out.output_type == "stream" and out.text.startswith("cnnbook: profile ")]
+    assert printed and printed[0].split()[2] == profile
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -44,4 +65,4 @@ def test_chapter_ends_with_exercises_and_provenance(path):
 def test_refresh_colab_cell_refuses_a_chapter_without_one():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
     with pytest.raises(ValueError, match="first cell must be a code cell tagged 'colab-install'"):
-        execute.refresh_colab_cell(notebook, "https://example.org/repo")
+        execute.refresh_colab_cell(notebook, "https://example.org/repo", "0" * 40)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnbook import datasets, image_data
+from cnnbook import image_data, runtime, standins
 
 
 @pytest.fixture
@@ -11,8 +11,8 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setenv("CNNBOOK_OFFLINE", "1")
     monkeypatch.setenv("CNNBOOK_CACHE", str(tmp_path))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # no cached real data set
-    monkeypatch.setattr(image_data, "STAND_IN_FLOWERS_PER_CLASS", 6)
-    monkeypatch.setattr(image_data, "STAND_IN_CATS_VS_DOGS", {"train": 8, "validation": 4})
+    monkeypatch.setattr(standins, "FLOWERS_PER_CLASS", 6)
+    monkeypatch.setattr(standins, "CATS_VS_DOGS_PER_CLASS", {"train": 8, "validation": 4})
     return tmp_path
 
 
@@ -20,7 +20,8 @@ def test_flowers_stand_in_loads_through_image_dataset_from_directory(offline, ca
     train, validation = image_data.load_flowers(image_size=(64, 64), batch_size=8, validation_split=0.2)
     out = capsys.readouterr().out
     assert "FLOWERS STAND-IN" in out and "NOT the flower photos" in out
-    assert datasets.loaded_sources()[-1] == "flowers STAND-IN (synthetic drawings)"
+    assert runtime.data_source("flowers") == "flowers STAND-IN (synthetic drawings)"
+    assert str(offline) not in out  # no path of the machine in what the reader sees
     assert train.class_names == list(image_data.FLOWER_CLASSES)
     images, labels = next(iter(train))
     assert images.shape[1:] == (64, 64, 3) and images.dtype == "float32"
@@ -49,20 +50,6 @@ def test_prepare_keeps_batches_and_shuffles_images(offline):
         image_data.prepare(train, batches=0)
 
 
-@pytest.mark.parametrize("label", range(5))
-def test_draw_flower(label):
-    image = image_data.draw_flower(label, np.random.default_rng(label), size=40)
-    assert image.shape == (40, 40, 3) and image.dtype == np.uint8
-
-
-def test_draw_rejects_unknown_labels():
-    rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="label"):
-        image_data.draw_flower(5, rng)
-    with pytest.raises(ValueError, match="label"):
-        image_data.draw_pet(2, rng)
-
-
 def test_pretrained_offline_has_random_weights(offline, capsys):
     model = image_data.pretrained("MobileNetV2", input_shape=(96, 96, 3))
     assert "RANDOM WEIGHTS" in capsys.readouterr().out
@@ -76,7 +63,23 @@ def test_cached_download_is_used_offline(offline, capsys):
     folder = offline / "keras" / "datasets" / "flower_photos_extracted" / "flower_photos"
     rng = np.random.default_rng(0)
     for label, name in enumerate(image_data.FLOWER_CLASSES):
-        image_data._save([image_data.draw_flower(label, rng, size=32) for _ in range(2)], str(folder / name), name)
+        standins._save([standins.draw_flower(label, rng, size=32) for _ in range(2)], str(folder / name), name)
     assert image_data.flowers_dir() == str(folder)
     out = capsys.readouterr().out
     assert "from the Keras cache" in out and "10 photos" in out and "STAND-IN" not in out
+
+
+def test_pretrained_download_failure_says_what_to_do(monkeypatch, tmp_path):
+    import socket
+
+    monkeypatch.setenv("CNNBOOK_OFFLINE", "0")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def unreachable(*args, **kwargs):
+        raise OSError("network is unreachable (test)")
+
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    monkeypatch.setattr(socket, "getaddrinfo", unreachable)
+    with pytest.raises(RuntimeError, match="(?s)Could not download the ImageNet weights of MobileNetV2.*"
+                                           "CNNBOOK_OFFLINE=1"):
+        image_data.pretrained("MobileNetV2", input_shape=(96, 96, 3))

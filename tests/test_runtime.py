@@ -6,6 +6,10 @@ from cnnbook import runtime
 @pytest.fixture(autouse=True)
 def no_gpu(monkeypatch):
     monkeypatch.setattr(runtime, "gpu_names", lambda: [])
+    # The profile is decided once per session; each test decides it afresh.
+    runtime.profile.cache_clear()
+    yield
+    runtime.profile.cache_clear()
 
 
 def test_profile_defaults_to_quick_without_a_gpu(monkeypatch):
@@ -23,6 +27,13 @@ def test_profile_defaults_to_full_with_a_gpu(monkeypatch):
 def test_profile_reads_the_environment(monkeypatch, name):
     monkeypatch.setenv("CNNBOOK_PROFILE", name)
     assert runtime.profile() == name.strip().lower()
+
+
+def test_profile_is_decided_once(monkeypatch):
+    monkeypatch.setenv("CNNBOOK_PROFILE", "smoke")
+    assert runtime.profile() == "smoke"
+    monkeypatch.setenv("CNNBOOK_PROFILE", "full")
+    assert runtime.profile() == "smoke"
 
 
 def test_unknown_profile_is_refused(monkeypatch):
@@ -53,10 +64,40 @@ def test_scaled_needs_every_profile(monkeypatch):
         runtime.scaled(epochs={"quick": 2, "full": 5})
 
 
-@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("", False)])
+@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("Yes", True), (" on ", True),
+                                             ("0", False), ("false", False), ("no", False), ("off", False),
+                                             ("", False)])
 def test_offline_mode(monkeypatch, value, expected):
     monkeypatch.setenv("CNNBOOK_OFFLINE", value)
     assert runtime.is_offline() is expected
+
+
+def test_offline_mode_unset_means_online(monkeypatch):
+    monkeypatch.delenv("CNNBOOK_OFFLINE", raising=False)
+    assert runtime.is_offline() is False
+
+
+@pytest.mark.parametrize("value", ["2", "offline", "y", "nein"])
+def test_offline_mode_refuses_other_values(monkeypatch, value):
+    monkeypatch.setenv("CNNBOOK_OFFLINE", value)
+    with pytest.raises(ValueError, match=f"CNNBOOK_OFFLINE='{value}' is not understood: use 1, true, yes or on"):
+        runtime.is_offline()
+
+
+def test_cache_dir_is_per_user_by_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("CNNBOOK_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert runtime.cache_dir() == str(tmp_path / ".cache" / "cnnbook")
+    monkeypatch.setenv("CNNBOOK_CACHE", str(tmp_path / "mine"))
+    assert runtime.cache_dir() == str(tmp_path / "mine")
+
+
+def test_data_sources_ledger(capsys):
+    runtime.note_data_source("demo_set", "Demo, complete", "Demo, complete: 3 images, from a test.")
+    assert capsys.readouterr().out == "Demo, complete: 3 images, from a test.\n"
+    assert runtime.data_source("demo_set") == "Demo, complete"
+    assert "Demo, complete" in runtime.data_sources()
 
 
 def test_setup_prints_one_provenance_line(monkeypatch, capsys):
@@ -66,4 +107,4 @@ def test_setup_prints_one_provenance_line(monkeypatch, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("cnnbook: profile smoke · CPU (")
-    assert "Keras 3." in lines[0] and "OFFLINE mode" in lines[0]
+    assert "Keras 3." in lines[0] and lines[0].endswith(" · offline")

@@ -1,0 +1,218 @@
+"""The results ledger: every result the text relies on, recorded where it is computed and checked.
+
+A chapter calls :func:`check` in the cell that computes a result (an
+accuracy, a time, a speed-up). The call prints one line, the check the reader
+sees, and raises ``AssertionError`` when the value leaves the range expected
+for the active profile, so that ``pytest --nbval`` fails when a result
+regresses. Results computed on a synthetic stand-in are recorded but not
+checked: no range means anything there.
+
+Each check also leaves a machine-readable copy of its entry in the cell's
+output (MIME type :data:`MIME_TYPE`). The execute command collects them into
+``results/<chapter>.json`` and writes the book's Results page from those files
+(:func:`collect`, :func:`write_page`).
+"""
+
+import json
+import math
+import numbers
+import pathlib
+
+from cnnbook import runtime
+
+MIME_TYPE = "application/vnd.cnnbook.result+json"
+#: The keys of one entry, in the order they are written.
+FIELDS = ("id", "value", "unit", "data", "n_train", "n_test", "profile", "device", "seconds", "source")
+
+
+def check(id, value, *, unit, expected, data, n_train=None, n_test=None, seconds=None, source=None):
+    """Record a result and check it against the range expected for the active profile.
+
+    Parameters
+    ----------
+    id : str
+        A name unique within the chapter, e.g. ``"lenet_d2l_accuracy"``.
+    value : float
+        The result, in ``unit``.
+    unit : str
+        ``"%"``, ``"s"``, ``"x"`` (a ratio), ``"images/s"``, ...
+    expected : dict
+        ``{"smoke": (low, high), "quick": (low, high), "full": (low, high)}``:
+        the closed range each profile's result must fall in on real data.
+    data : str
+        Where the data came from, in words (:func:`cnnbook.datasets.source`).
+    n_train, n_test : int, optional
+        Images used for training and for measuring.
+    seconds : float, optional
+        Wall time of the experiment.
+    source : dict, optional
+        The source article's figure for the same experiment: ``value``,
+        ``unit``, ``cite`` (a BibTeX key of the book) and ``note`` (its data and
+        setting, in words).
+
+    Returns
+    -------
+    dict
+        The recorded entry.
+
+    Raises
+    ------
+    AssertionError
+        If the value is outside the expected range and the data is real.
+
+    Examples
+    --------
+    >>> entry = check("demo", 97.5, unit="%", data="MNIST, complete",
+    ...               expected={"smoke": (90, 100), "quick": (90, 100), "full": (90, 100)})
+    ... # doctest: +ELLIPSIS
+    check demo: 97.50% in [90, 100] (..., MNIST, complete)
+    >>> entry["value"], entry["data"]
+    (97.5, 'MNIST, complete')
+    """
+    _validate(id, value, unit, expected, data, source)
+    profile = runtime.profile()
+    low, high = expected[profile]
+    entry = {"id": id, "value": float(value), "unit": unit, "data": data, "n_train": n_train,
+             "n_test": n_test, "profile": profile, "device": runtime.device_description(),
+             "seconds": None if seconds is None else round(float(seconds), 1), "source": source}
+    stand_in = "STAND-IN" in data
+    shown = f"{_number(value)}{_space(unit)}{unit}"
+    line = f"check {id}: {shown}"
+    if stand_in:
+        line += f" (not checked: {data})"
+    else:
+        line += f" in [{_number(low)}, {_number(high)}] ({profile}, {data})"
+    if source:
+        line += f"; source: {_number(source['value'])}{_space(source.get('unit', unit))}{source.get('unit', unit)}"
+    _display(line, entry)
+    if not stand_in and not low <= value <= high:
+        raise AssertionError(f"{id} = {shown} is outside the range expected for profile {profile} on {data}: "
+                             f"[{_number(low)}, {_number(high)}]")
+    return entry
+
+
+def _validate(id, value, unit, expected, data, source):
+    if not isinstance(id, str) or not id or not id.replace("_", "").replace("-", "").isalnum():
+        raise ValueError(f"id must be a non-empty name of letters, digits, '_' and '-', got {id!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"value must be a finite real number, got {value!r}")
+    if not isinstance(unit, str):
+        raise ValueError(f"unit must be a string, got {unit!r}")
+    if not isinstance(data, str) or not data:
+        raise ValueError(f"data must name the data source in words, got {data!r}")
+    if not isinstance(expected, dict) or set(expected) != set(runtime.PROFILES):
+        raise ValueError(f"expected must give a (low, high) range for each of {', '.join(runtime.PROFILES)}, "
+                         f"got {expected!r}")
+    for name, bounds in expected.items():
+        if len(bounds) != 2 or not bounds[0] <= bounds[1]:
+            raise ValueError(f"expected[{name!r}] must be (low, high) with low <= high, got {bounds!r}")
+    if source is not None and not (isinstance(source, dict) and "value" in source and "cite" in source):
+        raise ValueError(f"source must be a dict with at least 'value' and 'cite', got {source!r}")
+
+
+def _space(unit):
+    return "" if unit in ("%", "x", "") else " "
+
+
+def _number(value):
+    value = float(value)
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3g}"
+
+
+def _display(line, entry):
+    """Show the line to the reader and leave the entry in the output for the execute command."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display({"text/plain": line, MIME_TYPE: entry}, raw=True)
+    else:
+        print(line)
+
+
+def entries(notebook):
+    """Return the result entries stored in a notebook's outputs, in cell order.
+
+    Parameters
+    ----------
+    notebook : dict or nbformat.NotebookNode
+        A notebook as read by ``nbformat`` or ``json``.
+    """
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            entry = output.get("data", {}).get(MIME_TYPE)
+            if entry is not None:
+                found.append({key: entry.get(key) for key in FIELDS})
+    ids = [entry["id"] for entry in found]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"result ids must be unique within a chapter; repeated: {', '.join(repeated)}")
+    return found
+
+
+def collect(notebook_path, results_dir):
+    """Write ``results_dir/<notebook stem>.json`` from a notebook's stored checks; remove it if there are none.
+
+    Returns
+    -------
+    list of dict
+        The entries written.
+    """
+    notebook = json.loads(pathlib.Path(notebook_path).read_text())
+    found = entries(notebook)
+    target = pathlib.Path(results_dir) / (pathlib.Path(notebook_path).stem + ".json")
+    if found:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(found, indent=1, ensure_ascii=False) + "\n")
+    elif target.exists():
+        target.unlink()
+    return found
+
+
+def page(results_dir, titles=None):
+    """Return the Markdown of the book's Results page, made from the ``*.json`` files in ``results_dir``.
+
+    Parameters
+    ----------
+    results_dir : path-like
+        The folder of ``<chapter>.json`` files.
+    titles : dict, optional
+        Chapter stem -> the chapter's document name for a link, e.g.
+        ``{"08_lenet": "chapters/08_lenet"}``.
+    """
+    titles = titles or {}
+    lines = [
+        "# Results",
+        "",
+        "Every result the chapters rely on, as their stored outputs computed and checked it, beside the source "
+        "article's figure for the same experiment where there is one. Each row was recorded by "
+        "`cnnbook.results.check` in the cell that computed it; the execute command wrote this page from "
+        "`results/*.json`, and a test fails if this page and the notebooks disagree.",
+        "",
+    ]
+    for path in sorted(pathlib.Path(results_dir).glob("*.json")):
+        stored = json.loads(path.read_text())
+        document = titles.get(path.stem)
+        lines.append(f"## {{doc}}`{document}`" if document else f"## {path.stem}")
+        lines += ["", "| result | value | data | train / test | profile | seconds | source's figure |",
+                  "|---|---|---|---|---|---|---|"]
+        for entry in stored:
+            value = f"{_number(entry['value'])}{_space(entry['unit'])}{entry['unit']}"
+            sizes = " / ".join("–" if n is None else f"{n:,}" for n in (entry["n_train"], entry["n_test"]))
+            seconds = "–" if entry["seconds"] is None else f"{entry['seconds']:.1f}"
+            source = entry.get("source")
+            if source:
+                unit = source.get("unit", entry["unit"])
+                note = f", {source['note']}" if source.get("note") else ""
+                quoted = f"{_number(source['value'])}{_space(unit)}{unit} {{cite:p}}`{source['cite']}`{note}"
+            else:
+                quoted = "–"
+            lines.append(f"| `{entry['id']}` | {value} | {entry['data']} | {sizes} | {entry['profile']} "
+                         f"| {seconds} | {quoted} |")
+        lines.append("")
+    return "\n".join(lines)
