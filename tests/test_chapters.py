@@ -55,14 +55,40 @@ def test_chapter_records_the_profile_of_its_outputs(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_chapter_ends_with_exercises_and_provenance(path):
+def test_chapter_ends_with_exercises_provenance_and_references(path):
     cells = nbformat.read(path, as_version=4).cells
     headings = [line for c in cells if c.cell_type == "markdown" for line in c.source.splitlines()]
     assert "## Exercises" in headings
-    assert cells[-1].source.strip() == "runtime.provenance()"
+    code = [c for c in cells if c.cell_type == "code"]
+    assert code[-1].source.strip() == "runtime.provenance()"
+    after = cells[cells.index(code[-1]) + 1:]
+    assert all(c.source.startswith("## References") for c in after), "only the References may follow"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_names_sources_by_title_not_file_name(path):
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        assert not re.search(r"\bseed ?00[0-4]\b", cell.source, re.I), f"cell {index} names a seed file"
 
 
 def test_refresh_colab_cell_refuses_a_chapter_without_one():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
     with pytest.raises(ValueError, match="first cell must be a code cell tagged 'colab-install'"):
         execute.refresh_colab_cell(notebook, "https://example.org/repo", "0" * 40)
+
+
+def _output_text(output):
+    data = output.get("data", {})
+    return output.get("text", "") + data.get("text/plain", "") + data.get("text/html", "")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_stored_outputs_come_from_real_data_and_name_no_machine_path(path):
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = _output_text(output)
+            assert "STAND-IN" not in text and "RANDOM WEIGHTS" not in text, f"cell {index} shows a stand-in"
+            path_shown = re.search(r"(/tmp/|/root/|/home/|/usr/share/)\S*", text)
+            assert not path_shown, f"cell {index} shows a path of the machine: {path_shown.group(0)[:60]}"
