@@ -1,13 +1,19 @@
 # The book's two commands: `make book` builds the HTML book, `make test` runs the tests.
-# Both install what they need into .venv first (Python 3.11, see requirements.txt).
+# Both install what they need into .venv first (Python 3.11): `make book` only the build tools
+# (requirements-book.txt), `make test` everything (requirements.txt and the package).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+# The execute command (see README, "How the outputs are made").
+EXECUTE := $(BIN)/python -m cnnbook.execute
 
 .PHONY: book test execute clean
 
-book: $(VENV)/installed
-	$(BIN)/jupyter-book build . -W --keep-going
+# --all: every page is read again (a few seconds), so warnings of unchanged pages still fail
+# the build and changed files under _static/ are copied again.
+book: $(VENV)/installed-book
+	$(BIN)/jupyter-book build . -W --keep-going --all
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
 test: $(VENV)/installed
@@ -15,13 +21,23 @@ test: $(VENV)/installed
 
 # Re-run chapters top to bottom and store their outputs, e.g. `make execute CHAPTERS=chapters/01_convolution_kernels.ipynb`.
 execute: $(VENV)/installed
-	$(BIN)/python -m cnnbook.execute $(CHAPTERS)
+	$(EXECUTE) $(CHAPTERS)
 
-$(VENV)/installed: requirements.txt pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt -e .
+	$(PIP) --upgrade pip
+
+# The book is built from the outputs stored in the notebooks: Jupyter Book and its extensions only.
+$(VENV)/installed-book: requirements-book.txt | $(BIN)/python
+	@echo "Installing the book's build tools into $(VENV) (requirements-book.txt: jupyter-book, sphinxcontrib-bibtex; no TensorFlow) ..."
+	$(PIP) -r requirements-book.txt
 	touch $@
+
+# Everything: TensorFlow, JAX, Playwright, the test tools and the cnnbook package (editable).
+$(VENV)/installed: requirements.txt requirements-book.txt pyproject.toml | $(BIN)/python
+	@echo "Installing everything the chapters and tests need into $(VENV) (requirements.txt: TensorFlow, JAX, Playwright, pytest; about 3 GB) ..."
+	$(PIP) -r requirements.txt -e .
+	touch $@ $(VENV)/installed-book
 
 clean:
 	rm -rf _build $(VENV)

@@ -1,0 +1,87 @@
+"""The HTML book as `make book` builds it: offline, cited, one search box.
+
+The book is built once (from the stored outputs, warnings as errors) into a temporary folder,
+so the checkout's _build is left alone; the checks then read the HTML.
+"""
+
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = pathlib.Path(sys.executable).parent / "jupyter-book"
+
+pytest.importorskip("jupyter_book")
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory):
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(ROOT), "-W", "--keep-going", "--all", "--path-output", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    warnings = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "WARNING" in line]
+    assert result.returncode == 0 and not warnings, "\n".join(warnings) or result.stdout[-3000:]
+    return out / "_build" / "html"
+
+
+def _pages(html):
+    return sorted(p for p in html.rglob("*.html") if "_static" not in p.parts)
+
+
+def _bib_keys():
+    return re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(encoding="utf-8"), re.M)
+
+
+def test_pages_load_nothing_from_the_network(html):
+    """Scripts, styles, images and fonts come from the book itself (links to other sites are fine)."""
+    remote = re.compile(r"""<(?:script|img|iframe)[^>]*\ssrc=["']https?:|<link[^>]*\shref=["']https?:""", re.I)
+    for page in _pages(html):
+        text = page.read_text(encoding="utf-8")
+        assert not remote.search(text), page.relative_to(html)
+        assert "unpkg.com" not in text and "cdn.jsdelivr" not in text, page.relative_to(html)
+
+
+def test_no_thebe_launcher(html):
+    for page in _pages(html):
+        assert "thebe" not in page.read_text(encoding="utf-8").lower(), page.relative_to(html)
+
+
+def test_search_works_from_disk_without_fetching_summaries(html):
+    options = (html / "_static" / "documentation_options.js").read_text(encoding="utf-8")
+    assert "SHOW_SEARCH_SUMMARY: false" in options
+
+
+def test_one_search_box_and_the_book_stylesheet_on_every_page(html):
+    for page in _pages(html):
+        text = page.read_text(encoding="utf-8")
+        if 'http-equiv="refresh"' in text.lower():  # index.html redirects to intro.html
+            continue
+        assert "_static/cnnbook.css" in text, page.relative_to(html)
+        assert "navbar-persistent--container" not in text, page.relative_to(html)
+
+
+def test_sources_page_lists_every_work(html):
+    sources = (html / "sources.html").read_text(encoding="utf-8")
+    listed = re.findall(r'<div class="citation" id="[^"]*" role="doc-biblioentry">', sources)
+    assert len(listed) == len(_bib_keys()) == len(set(_bib_keys()))
+    for name in ("naughty", "Chollet", "Taspinar", "Strika", "Dive into Deep Learning"):
+        assert name in sources
+
+
+def test_citations_link_to_references_on_their_own_page(html):
+    """A chapter that cites ends with its own References list, and its citations point there."""
+    for page in sorted((html / "chapters").glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        citations = re.findall(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', text, re.S)
+        targets = [href for c in citations for href in re.findall(r'href="([^"]*)"', c)]
+        if not targets:
+            continue
+        assert 'role="doc-biblioentry"' in text, f"{page.name} cites but has no References list"
+        assert all(href.startswith("#") for href in targets), (page.name, targets)
