@@ -12,8 +12,11 @@ Needs Playwright (``pip install playwright``, no browser download) and Debian's
 where they fail.
 """
 
+import base64
+import io
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -82,6 +85,11 @@ def page_url(tmp_path_factory):
     (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (book / "_toc.yml").write_text("format: jb-book\nroot: widgets\n")
     shutil.copytree(ROOT / "vendor", book / "vendor")
+    # What _config.yml points to besides vendor/: the book's stylesheet and bibliography.
+    if (ROOT / "_static").is_dir():
+        shutil.copytree(ROOT / "_static", book / "_static")
+    for name in config.get("bibtex_bibfiles", []):
+        shutil.copy(ROOT / name, book / name)
     notebook = book / "widgets.ipynb"
     nbformat.write(_demo_notebook(), notebook)
     execute(notebook, timeout=120)
@@ -137,7 +145,7 @@ def _shown_value(page):
             float(strong.get_attribute("data-value")), float(strong.inner_text()))
 
 
-def _output_gray_levels(page):
+def _output_gray_levels(page, shape=IMAGE.shape):
     """The output canvas, one gray level per image pixel (block centres)."""
     return np.array(page.evaluate("""() => {
         const c = document.querySelector('.cnnw-output-canvas');
@@ -148,20 +156,21 @@ def _output_gray_levels(page):
             const x = Math.floor((k + 0.5) * s), y = Math.floor((r + 0.5) * s);
             row.push(d[(y * c.width + x) * 4]); }
           rows.push(row); }
-        return rows; }""" % (IMAGE.shape[1], IMAGE.shape[0], IMAGE.shape[1])))
+        return rows; }""" % (shape[1], shape[0], shape[1])))
 
 
-def _check_kernel_explorer(page, kernel):
-    expected = corr2d(IMAGE.astype(np.float64), kernel, padding="same")
+def _check_kernel_explorer(page, kernel, image=IMAGE):
+    expected = corr2d(image.astype(np.float64), kernel, padding="same")
     row, col, value, text = _shown_value(page)
     assert abs(value - expected[row, col]) < 1e-4
     assert abs(text - expected[row, col]) < 1e-4
-    # The whole output image, clipped to [0, 255]; skip the pixel under the
-    # selection box, which is drawn over it.
-    gray = _output_gray_levels(page).astype(float)
+    # The whole output image, clipped to [0, 255]; skip the pixels under the
+    # selection box, which is drawn over them (a 3-pixel line: on images
+    # shown at one canvas pixel per image pixel it covers 3 pixels around).
+    gray = _output_gray_levels(page, image.shape).astype(float)
     want = np.clip(expected, 0, 255)
     mask = np.ones_like(want, bool)
-    mask[row, col] = False
+    mask[max(row - 3, 0):row + 4, max(col - 3, 0):col + 4] = False
     assert np.max(np.abs(gray - want)[mask]) <= 1.0
 
 
@@ -192,6 +201,92 @@ def test_kernel_explorer(browser, page_url):
 
     page.click(".cnnw-kernel button:has-text('Step')")
     assert _shown_value(page)[:2] == (row + 1, col + 2)
+    _check_number_tables(page, ".cnnw-kernel")
+    assert problems == []
+
+
+def _check_number_tables(page, widget):
+    """Table cells are padded, use tabular digits, hold their text without
+    overflow and show at most 3 decimals."""
+    cells = page.locator(f"{widget} table.cnnw-grid td:not(:has(input)):not(:has(button))")
+    assert cells.count() > 0
+    styles = cells.first.evaluate(
+        "c => { const s = getComputedStyle(c); return [s.paddingLeft, s.paddingRight, s.fontVariantNumeric]; }")
+    assert float(styles[0][:-2]) >= 4 and float(styles[1][:-2]) >= 4
+    assert "tabular-nums" in styles[2]
+    overflowing = cells.evaluate_all("cs => cs.filter(c => c.scrollWidth > c.clientWidth).length")
+    assert overflowing == 0
+    for text in cells.all_inner_texts() + page.locator(f"{widget} table.cnnw-grid button").all_inner_texts():
+        assert re.fullmatch(r"-?\d+(\.\d{1,3})?", text.strip()), text
+
+
+def _png(rgb):
+    """PNG file bytes of an (H, W, 3) uint8 array."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _gray(rgb):
+    """What the widget makes of RGB pixels: rgb2gray weights, rounded half up."""
+    rgb = rgb.astype(np.float64)
+    return np.floor(0.2125 * rgb[..., 0] + 0.7154 * rgb[..., 1] + 0.0721 * rgb[..., 2] + 0.5)
+
+
+def _wait_for_shape(page, shape):
+    page.wait_for_function("document.querySelector('.cnnw-kernel').dataset.imageShape === '%dx%d'" % shape,
+                           timeout=10_000)
+
+
+def test_kernel_explorer_takes_the_readers_image(browser, page_url, tmp_path):
+    page, problems = _open(browser, page_url)
+    kernels = named_kernels()
+    assert page.locator(".cnnw-kernel button:has-text('Original image')").is_hidden()
+
+    # Picked with the file input: a small colour PNG, converted to gray in the
+    # browser; the convolution matches cnnbook.conv on the same gray image.
+    rgb = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    png = tmp_path / "mine.png"
+    png.write_bytes(_png(rgb))
+    page.set_input_files(".cnnw-kernel input[type='file']", str(png))
+    _wait_for_shape(page, (20, 30))
+    assert "mine.png" in page.locator(".cnnw-kernel .cnnw-note").first.inner_text()
+    assert _shown_value(page)[:2] == (10, 15)
+    _check_kernel_explorer(page, kernels["sharpen"], _gray(rgb))
+    page.select_option(".cnnw-kernel select[aria-label='Kernel preset']", "sobel_h")
+    _check_kernel_explorer(page, kernels["sobel_h"], _gray(rgb))
+    page.focus(".cnnw-input-canvas")
+    page.keyboard.press("ArrowLeft")
+    _check_kernel_explorer(page, kernels["sobel_h"], _gray(rgb))
+
+    # Dropped on the widget: a large one is scaled to 512 pixels a side.
+    big = np.empty((40, 600, 3), np.uint8)
+    big[...] = (200, 100, 50)
+    page.evaluate("""(b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const data = new DataTransfer();
+        data.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+        document.querySelector(".cnnw-kernel").dispatchEvent(
+            new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    }""", base64.b64encode(_png(big)).decode())
+    _wait_for_shape(page, (34, 512))
+    note = page.locator(".cnnw-kernel .cnnw-note").first.inner_text()
+    assert "dropped.png" in note and "scaled from 600×40" in note
+    _check_kernel_explorer(page, kernels["sobel_h"], _gray(big[:34, :512]))
+
+    # Not an image: said so, and the image stays.
+    page.set_input_files(".cnnw-kernel input[type='file']",
+                         files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}])
+    page.wait_for_selector(".cnnw-kernel .cnnw-flag.cnnw-bad")
+    assert "not an image" in page.locator(".cnnw-kernel .cnnw-flag.cnnw-bad").inner_text()
+    _wait_for_shape(page, (34, 512))
+
+    # Back to the notebook's image.
+    page.click(".cnnw-kernel button:has-text('Original image')")
+    _wait_for_shape(page, IMAGE.shape)
+    _check_kernel_explorer(page, kernels["sobel_h"])
     assert problems == []
 
 
@@ -236,6 +331,51 @@ def test_conv_arithmetic_explorer(browser, page_url):
     assert page.locator(".cnnw-arith rect.cnnw-c-out.cnnw-on").get_attribute("data-index") == "1"
     page.click(".cnnw-arith button:has-text('Step')")
     assert page.locator(".cnnw-arith rect.cnnw-c-out.cnnw-on").get_attribute("data-index") == "2"
+
+    # Transposed: the TensorFlow.js article's 2x2 -> 4x4 is p 0 (two zeros
+    # drawn around the input); its "padding 2" typed as p 2 would give 0x0
+    # (and n 1 gives -1x-1): flagged as impossible, nothing drawn.
+    for name, value in (("input_size", 2), ("kernel_size", 3), ("padding", 0), ("stride", 1)):
+        _slide(page, f".cnnw-arith input[name='{name}']", value)
+    assert _shown_output_size(page) == 4
+    assert page.locator(".cnnw-arith rect.cnnw-c-out").count() == 16
+    assert page.locator(".cnnw-arith rect.cnnw-c-pad").count() == 6 * 6 - 2 * 2
+    for n, shown in ((2, 0), (1, -1)):
+        _slide(page, ".cnnw-arith input[name='input_size']", n)
+        _slide(page, ".cnnw-arith input[name='padding']", 2)
+        assert _shown_output_size(page) is None
+        flag = page.locator(".cnnw-arith .cnnw-flag.cnnw-bad").inner_text()
+        assert "Impossible" in flag and f"{shown}×{shown}" in flag
+        assert page.locator(".cnnw-arith rect.cnnw-c-out").count() == 0
+    assert problems == []
+
+
+def _svg_fits(page):
+    """(drawing width, box width) of the arithmetic explorer, in CSS pixels."""
+    return page.evaluate("""() => {
+        const root = document.querySelector('.cnnw-arith');
+        const svg = root.querySelector('svg');
+        const style = getComputedStyle(root);
+        const inner = root.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return [svg.getBoundingClientRect().width, inner, root.scrollWidth - root.clientWidth]; }""")
+
+
+@pytest.mark.parametrize("width", [1100, 400])
+def test_conv_arithmetic_drawing_fits_the_column(browser, page_url, width):
+    page, problems = _open(browser, page_url)
+    page.set_viewport_size({"width": width, "height": 900})
+    # Small settings: drawn at natural size (cells not blown up) within the box.
+    drawn, box, overflow = _svg_fits(page)
+    assert drawn <= box + 0.5 and overflow <= 0
+    # Every slider at its maximum, plain and transposed: the drawing shrinks.
+    for name in ("input_size", "kernel_size", "padding", "stride", "dilation"):
+        _slide(page, f".cnnw-arith input[name='{name}']", 99)  # clamped to the maximum
+    for transposed, dilation in ((True, 4), (False, 3)):  # the largest drawings
+        page.set_checked(".cnnw-arith input[name='transposed']", transposed)
+        _slide(page, ".cnnw-arith input[name='dilation']", dilation)
+        assert _shown_output_size(page) == (68 if transposed else 2)
+        drawn, box, overflow = _svg_fits(page)
+        assert drawn <= box + 0.5 and overflow <= 0, (drawn, box, overflow)
     assert problems == []
 
 
@@ -281,6 +421,9 @@ def test_pooling_explorer(browser, page_url):
     upstream = np.zeros((4, 4))
     upstream[1, 0] = 1
     np.testing.assert_allclose(_pool_gradient(page), maxpool_backward(POOL_VALUES, upstream, 3, 1), atol=1e-4)
+    page.click(".cnnw-pool button[data-mode='avg']")
+    page.check(".cnnw-pool input[name='all']")  # fractions such as 0.111 and 0.222
+    _check_number_tables(page, ".cnnw-pool")
     assert problems == []
 
 

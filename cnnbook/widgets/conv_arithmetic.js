@@ -47,8 +47,24 @@ export function geometry({ input_size: n, kernel_size: k, padding: p, stride: s,
     g.cell = (i) => (i % s === 0 ? "input" : "zero");
     return g;
   }
-  g.output = (n - 1) * s - 2 * p + span;
-  g.formula += ` = ${g.output}`;
+  const o = (n - 1) * s - 2 * p + span;
+  g.formula += ` = ${o}`;
+  if (o < 1) {
+    // e.g. n 2, k 3, p 2: the padding crops more than the stretched input has.
+    g.error = `Impossible: the output would be ${o}×${o}; a transposed convolution needs ` +
+      `(n − 1)s + d(k − 1) + 1 = ${o + 2 * p} > 2p = ${2 * p}. Here p is the framework's padding, ` +
+      "which crops the output; the zeros drawn around the input are d(k − 1) − p (p = 0 draws the most).";
+    g.output = null;
+    g.side = (n - 1) * s + 1 + 2 * q;
+    g.step = 1;
+    g.cell = (i) => {
+      const j = i - q;
+      if (j < 0 || j > (n - 1) * s) return "pad";
+      return j % s === 0 ? "input" : "zero";
+    };
+    return g;
+  }
+  g.output = o;
   g.side = (n - 1) * s + 1 + 2 * q;
   g.step = 1;
   g.cell = (i) => {
@@ -124,16 +140,26 @@ function render({ model, el: host }) {
       "Solid outline: input cells. Dashed: zero padding" + (g.transposed ? ". Dotted: inserted zeros" : "") +
       ". Blue: the cells under the kernel for the highlighted output cell (orange frame: the kernel's extent).";
 
+    // Cells at most 28 units; the drawing is as wide as the widget's box
+    // (width 100%, height from the viewBox) but never wider than its
+    // natural size, so small grids are not blown up and large ones shrink.
     const cs = Math.max(12, Math.min(28, Math.floor(330 / Math.max(g.side, 1))));
     const o = g.output || 0;
     const ocs = Math.max(12, Math.min(28, Math.floor(330 / Math.max(o, 1))));
     const gap = 48, pad = 18;
-    const width = pad + g.side * cs + gap + o * ocs + pad;
+    const width = pad + g.side * cs + (o ? gap + o * ocs : 0) + pad;
     const height = pad + Math.max(g.side * cs, o * ocs) + pad + 6;
-    picture.replaceChildren();
-    picture.setAttribute("width", width); picture.setAttribute("height", height);
+    // Everything is drawn into a fragment and put in at once: pages that
+    // watch the DOM (the book theme's icon script does) then see one
+    // change instead of thousands (at the sliders' maxima, 13,000 rects took
+    // 24 s when appended one by one in the built book).
+    const parts = document.createDocumentFragment();
+    picture.setAttribute("width", "100%");
+    picture.removeAttribute("height");
+    picture.style.maxWidth = `${width}px`;
     picture.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    const label = (x, y, text) => { const t = svg("text", { x, y }); t.textContent = text; picture.append(t); };
+    picture.setAttribute("preserveAspectRatio", "xMinYMin meet");
+    const label = (x, y, text) => { const t = svg("text", { x, y }); t.textContent = text; parts.append(t); };
     label(pad, 12, g.transposed ? "stretched + padded input" : "padded input");
 
     const r0 = o ? Math.floor(selected / o) : 0, c0 = o ? selected % o : 0;
@@ -147,18 +173,18 @@ function render({ model, el: host }) {
       for (let j = 0; j < g.side; j++) {
         const kindI = g.cell(i), kindJ = g.cell(j);
         const kind = kindI === "pad" || kindJ === "pad" ? "pad" : kindI === "zero" || kindJ === "zero" ? "zero" : "input";
-        picture.append(svg("rect", {
+        parts.append(svg("rect", {
           x: pad + j * cs, y: pad + i * cs, width: cs, height: cs,
           class: `cnnw-c-${kind}` + (taps.has(i * g.side + j) ? " cnnw-c-tap-under" : ""),
         }));
         if (taps.has(i * g.side + j)) {
-          picture.append(svg("rect", { x: pad + j * cs + 2, y: pad + i * cs + 2, width: cs - 4, height: cs - 4, class: "cnnw-c-tap" }));
+          parts.append(svg("rect", { x: pad + j * cs + 2, y: pad + i * cs + 2, width: cs - 4, height: cs - 4, class: "cnnw-c-tap" }));
         }
       }
     }
     if (o) {
       const fx = pad + c0 * g.step * cs, fy = pad + r0 * g.step * cs;
-      picture.append(svg("rect", { x: fx - 1, y: fy - 1, width: g.span * cs + 2, height: g.span * cs + 2, class: "cnnw-foot" }));
+      parts.append(svg("rect", { x: fx - 1, y: fy - 1, width: g.span * cs + 2, height: g.span * cs + 2, class: "cnnw-foot" }));
       const ox = pad + g.side * cs + gap;
       label(ox, 12, `output ${o}×${o}`);
       for (let i = 0; i < o; i++) {
@@ -169,7 +195,7 @@ function render({ model, el: host }) {
             class: "cnnw-c-out" + (index === selected ? " cnnw-on" : ""), "data-index": index,
           });
           cell.addEventListener("click", () => { setPlaying(false); choose(index); });
-          picture.append(cell);
+          parts.append(cell);
         }
       }
       picture.setAttribute("aria-label",
@@ -181,6 +207,7 @@ function render({ model, el: host }) {
       picture.setAttribute("aria-label", "No output: the combination is impossible.");
       status.textContent = "";
     }
+    picture.replaceChildren(parts);
   }
 
   function choose(index) {

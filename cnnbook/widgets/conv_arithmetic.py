@@ -21,13 +21,25 @@ def output_size(input_size, kernel_size, padding=0, stride=1, dilation=1, transp
     kernel spans more than the padded input. Transposed convolution (the
     gradient of that convolution): ``(n - 1)s - 2p + d(k - 1) + 1``; the widget
     draws it as a stride-1 convolution over the input with ``s - 1`` zeros
-    between cells and ``d(k - 1) - p`` zeros around it, so it flags ``p > d(k - 1)``.
+    between cells and ``d(k - 1) - p`` zeros around it, so it flags ``p > d(k - 1)``,
+    and an output smaller than 1 (e.g. n 2, k 3, p 2, where p, the framework's
+    padding, crops 4 cells from a 4-cell result).
+
+    Examples
+    --------
+    >>> output_size(5, 3, padding=1, stride=2)
+    3
+    >>> output_size(2, 3, transposed=True)  # the TensorFlow.js article's 2x2 -> 4x4
+    4
+    >>> output_size(2, 3, padding=2, transposed=True) is None  # would be 0x0
+    True
     """
     span = dilation * (kernel_size - 1) + 1
     if transposed:
         if padding > span - 1:
             return None
-        return (input_size - 1) * stride - 2 * padding + span
+        size = (input_size - 1) * stride - 2 * padding + span
+        return size if size >= 1 else None
     if span > input_size + 2 * padding:
         return None
     from cnnbook.conv import conv_output_size

@@ -63,11 +63,34 @@ export function toGray(values, vmax, scaling, rgba) {
   return rgba;
 }
 
-/** Short, readable numbers for the tables. */
-function fmt(v) {
+/** Short, readable numbers for the tables: integers as they are, otherwise
+ *  3 decimals below 1, 2 up to 100, 1 above (trailing zeros dropped). */
+export function fmt(v) {
   if (Number.isInteger(v)) return String(v);
   const s = Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
-  return s.replace(/\.?0+$/, "") || "0";
+  const t = s.replace(/\.?0+$/, "");
+  return t === "-0" || t === "" || t === "-" ? "0" : t;
+}
+
+/** Longest side of an image the reader drops in or picks: larger ones are
+ *  downscaled so that one update stays under a frame (16 ms; see
+ *  benchmarks/widget_frame_time.py, which times a 512x512 image). */
+export const UPLOAD_MAX_SIDE = 512;
+
+/** RGBA pixels (a canvas's ImageData) to gray levels 0..255, rounded, with
+ *  the luminance weights of skimage.color.rgb2gray (ITU-R BT.709). */
+export function rgbaToGray(rgba, n) {
+  const gray = new Float32Array(n);
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    gray[i] = Math.round(0.2125 * rgba[j] + 0.7154 * rgba[j + 1] + 0.0721 * rgba[j + 2]);
+  }
+  return gray;
+}
+
+/** Size of an image of `w` by `h` pixels once its longer side fits `max`. */
+export function fitSize(w, h, max) {
+  const f = Math.min(1, max / Math.max(w, h));
+  return [Math.max(1, Math.round(w * f)), Math.max(1, Math.round(h * f))];
 }
 
 function prettyName(name) {
@@ -86,10 +109,16 @@ function render({ model, el: host }) {
   }
   const playButton = el("button", { type: "button", "aria-pressed": "false", text: "▶ Play" });
   const stepButton = el("button", { type: "button", text: "Step ›" });
+  // The reader's own image: picked with the file input or dropped on the
+  // widget; decoded, downscaled and turned gray here, so no kernel is needed.
+  const fileInput = el("input", { type: "file", accept: "image/*", class: "cnnw-file",
+                                  "aria-label": "Use your own image" });
+  const fileLabel = el("label", { class: "cnnw-file-label" }, "Your image", fileInput);
+  const resetButton = el("button", { type: "button", text: "Original image", hidden: "" });
   const controls = el("div", { class: "cnnw-controls" },
     el("label", {}, "Kernel", presetSelect),
     el("label", {}, "Output", scalingSelect),
-    playButton, stepButton);
+    playButton, stepButton, fileLabel, resetButton);
 
   // ---- images and kernel --------------------------------------------------
   const inCanvas = el("canvas", { tabindex: "0", role: "img", class: "cnnw-input-canvas" });
@@ -112,7 +141,11 @@ function render({ model, el: host }) {
     el("span", { class: "cnnw-op", text: "=" }),
     el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Products" }), productTable));
   const note = el("div", { class: "cnnw-note" });
-  root.append(controls, row, el("div", { style: "height:8px" }), detail, sumLine, note);
+  const dropHint = el("div", { class: "cnnw-note cnnw-drop-hint",
+    text: "Drop an image file on the widget, or pick one with “Your image”: it is converted to gray " +
+          `and scaled to at most ${UPLOAD_MAX_SIDE} pixels a side, in your browser (nothing is uploaded).` });
+  const uploadStatus = el("div", { class: "cnnw-flag", role: "status" });
+  root.append(controls, uploadStatus, row, el("div", { style: "height:8px" }), detail, sumLine, note, dropHint);
 
   // ---- state ---------------------------------------------------------------
   let img = new Float32Array(0), H = 0, W = 0, vmax = 1, scale = 1;
@@ -127,9 +160,13 @@ function render({ model, el: host }) {
     img = toFloat32(model.get("image_data"));
     vmax = model.get("value_max");
     scale = Math.max(1, Math.floor(256 / Math.max(H, W)));
+    // Shown at most 300 px wide, so both images fit the column side by side.
+    const shown = Math.min(W * scale, Math.round(300 * W / Math.max(H, W)));
     for (const [c, b] of [[inCanvas, inBuffer], [outCanvas, outBuffer]]) {
       c.width = W * scale; c.height = H * scale; b.width = W; b.height = H;
+      c.style.width = `${shown}px`; c.style.height = "auto";
     }
+    root.dataset.imageShape = `${H}x${W}`;
     out = new Float64Array(H * W);
     rgbaIn = new ImageData(W, H);
     rgbaOut = new ImageData(W, H);
@@ -309,6 +346,77 @@ function render({ model, el: host }) {
   scalingSelect.addEventListener("change", () => {
     model.set("scaling", scalingSelect.value);
     model.save_changes();
+  });
+
+  // ---- the reader's own image --------------------------------------------------
+  let original = null; // the image the widget was made with, for "Original image"
+
+  function setImage(pixels, h, w, vmaxValue, text) {
+    if (!original) {
+      original = { data: model.get("image_data"), shape: model.get("image_shape"),
+                   vmax: model.get("value_max"), note: model.get("note") };
+    }
+    setPlaying(false);
+    // The shape first: the change:image_data listener reads it.
+    model.set("image_shape", [h, w]);
+    model.set("value_max", vmaxValue);
+    model.set("note", text);
+    model.set("image_data", new DataView(pixels.buffer));
+    loadImage();
+    selected = [h >> 1, w >> 1];
+    model.set("selected", selected.slice());
+    compute();
+    save();
+  }
+
+  async function useFile(file) {
+    if (!file) return;
+    if (file.type && !file.type.startsWith("image/")) {
+      uploadStatus.className = "cnnw-flag cnnw-bad";
+      uploadStatus.textContent = `“${file.name}” is not an image (${file.type}).`;
+      return;
+    }
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch (err) {
+      uploadStatus.className = "cnnw-flag cnnw-bad";
+      uploadStatus.textContent = `Could not read “${file.name}” as an image.`;
+      return;
+    }
+    const [w, h] = fitSize(bitmap.width, bitmap.height, UPLOAD_MAX_SIDE);
+    if (Math.min(w, h) < 3) {
+      uploadStatus.className = "cnnw-flag cnnw-bad";
+      uploadStatus.textContent = `“${file.name}” is too thin (${bitmap.width}×${bitmap.height}): at least 3 pixels a side.`;
+      return;
+    }
+    const canvas = document.createElement("canvas");
+    canvas.width = w; canvas.height = h;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.imageSmoothingEnabled = true; ctx.imageSmoothingQuality = "high";
+    ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, w, h); // transparent pixels count as white
+    ctx.drawImage(bitmap, 0, 0, w, h);
+    const gray = rgbaToGray(ctx.getImageData(0, 0, w, h).data, w * h);
+    const scaled = w !== bitmap.width ? `, scaled from ${bitmap.width}×${bitmap.height}` : "";
+    setImage(gray, h, w, 255,
+      `Your image “${file.name}”: ${w}×${h} pixels${scaled}, gray levels 0..255 (0.2125 R + 0.7154 G + 0.0721 B).`);
+    uploadStatus.className = "cnnw-flag"; uploadStatus.textContent = "";
+    resetButton.hidden = false;
+  }
+
+  fileInput.addEventListener("change", () => { useFile(fileInput.files[0]); fileInput.value = ""; });
+  root.addEventListener("dragover", (e) => { e.preventDefault(); root.classList.add("cnnw-dragging"); });
+  root.addEventListener("dragleave", () => root.classList.remove("cnnw-dragging"));
+  root.addEventListener("drop", (e) => {
+    e.preventDefault();
+    root.classList.remove("cnnw-dragging");
+    useFile(e.dataTransfer && e.dataTransfer.files[0]);
+  });
+  resetButton.addEventListener("click", () => {
+    if (!original) return;
+    const { data, shape, vmax: v, note: text } = original;
+    setImage(toFloat32(data), shape[0], shape[1], v, text);
+    resetButton.hidden = true;
   });
 
   model.on("change:kernel", () => { loadKernel(); syncKernelInputs(); compute(); });

@@ -64,6 +64,13 @@ def _check_image(image, max_side):
     return np.ascontiguousarray(array, dtype=np.float32), vmax, note
 
 
+def _bytes_from_json(value, widget):
+    """The image buffer as bytes, however the front end sent it (memoryview, bytes, None)."""
+    if value is None:
+        return b""
+    return value.tobytes() if isinstance(value, memoryview) else bytes(value)
+
+
 def _check_kernel(kernel, size):
     """Return (kernel as a nested list, preset name or "") or raise ValueError."""
     if isinstance(kernel, str):
@@ -97,6 +104,13 @@ class KernelExplorer(anywidget.AnyWidget):
     Hover, click or use the arrow keys on either image to pick a pixel: the
     widget shows the window under the kernel, the element-wise products and
     their sum. The play button moves the window pixel by pixel.
+
+    The reader can also drop an image file on the widget or pick one with
+    *Your image*: the browser decodes it, scales it to at most 512 pixels a
+    side and converts it to gray levels 0..255 with the weights of
+    ``skimage.color.rgb2gray`` (0.2125 R + 0.7154 G + 0.0721 B, rounded).
+    This needs no Python, so it works in the static HTML book; in a live
+    notebook the new image comes back to `image` and `output`.
 
     Parameters
     ----------
@@ -133,7 +147,7 @@ class KernelExplorer(anywidget.AnyWidget):
     _css = HERE / "widgets.css"
 
     # The image travels as a binary buffer: float32, row-major, with its shape.
-    image_data = traitlets.Bytes().tag(sync=True)
+    image_data = traitlets.Bytes().tag(sync=True, from_json=_bytes_from_json)
     image_shape = traitlets.List(traitlets.Int()).tag(sync=True)
     value_max = traitlets.Float(1.0).tag(sync=True)
     note = traitlets.Unicode("").tag(sync=True)
@@ -179,7 +193,7 @@ class KernelExplorer(anywidget.AnyWidget):
             raise ValueError(f"selected pixel {[row, col]} is outside the {self.image_shape} image")
         return [int(row), int(col)]
 
-    @traitlets.observe("kernel", "selected")
+    @traitlets.observe("kernel", "selected", "image_data")
     def _update_value(self, change=None):
         # Python's own reading of the output at the selected pixel (the
         # browser computes the same number for display).
@@ -188,6 +202,8 @@ class KernelExplorer(anywidget.AnyWidget):
         if not self.image_shape or not self.kernel:
             return
         row, col = self.selected
+        if not (0 <= row < self.image_shape[0] and 0 <= col < self.image_shape[1]):
+            return  # a new image whose selection has not arrived yet
         k = np.asarray(self.kernel)
         half = k.shape[0] // 2
         window = np.pad(self.image.astype(np.float64), half)[row:row + k.shape[0], col:col + k.shape[1]]

@@ -1,9 +1,12 @@
 // PoolingExplorer: max/average pooling and its backward pass, computed in the
 // browser so the widget works in the static HTML book.
 
+/** Short, readable numbers: integers as they are, otherwise 3 decimals
+ *  below 1 and 2 above (trailing zeros dropped). */
 function fmt(v) {
   if (Number.isInteger(v)) return String(v);
-  return v.toFixed(3).replace(/\.?0+$/, "");
+  const t = (Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3)).replace(/\.?0+$/, "");
+  return t === "-0" || t === "" || t === "-" ? "0" : t;
 }
 
 /** Pooling without padding. Returns the output and, per output cell, the
