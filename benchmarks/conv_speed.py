@@ -5,7 +5,10 @@ Run:  python benchmarks/conv_speed.py
 For each method: median wall time over several runs (timeit, one call per
 run), the best run, the ratio of the median to tf.nn.conv2d's, and the largest
 error relative to tf.nn.conv2d's output: max |ours - tf| / max |tf|.
-Everything is float32 with "same" zero padding.
+Everything is float32 with "same" zero padding. In the batched case, TensorFlow
+and cnnbook take turns call by call, so that both run under the same load.
+Run it with nothing else running: ``flock /tmp/cnnbook-cpu.lock python benchmarks/conv_speed.py``
+on the shared development machine.
 """
 
 import os
@@ -77,7 +80,22 @@ def bench_2d(size, ksize, rng):
     )
 
 
-def bench_conv2d(rng):
+def interleaved(functions, repeat):
+    """Median and best times (ms) of each function, calling them in turn ``repeat`` times.
+
+    Taking turns puts every method under the same load when the machine is
+    shared, so the ratios compare like with like.
+    """
+    times = {name: [] for name in functions}
+    for f in functions.values():
+        f()  # warm up
+    for _ in range(repeat):
+        for name, f in functions.items():
+            times[name].append(timeit.timeit(f, number=1) * 1e3)
+    return {name: (np.median(t), np.min(t)) for name, t in times.items()}
+
+
+def bench_conv2d(rng, repeat=60):
     x = rng.random((64, 28, 28, 32), dtype=np.float32)
     w = (rng.normal(size=(3, 3, 32, 64)) / np.sqrt(3 * 3 * 32)).astype(np.float32)
     b = rng.normal(size=64).astype(np.float32)
@@ -86,10 +104,18 @@ def bench_conv2d(rng):
         return (tf.nn.conv2d(x, w, 1, "SAME") + b).numpy()
 
     reference = with_tf()
+    functions = {
+        "tf.nn.conv2d (+ bias)": with_tf,
+        "cnnbook conv2d": lambda: conv2d(x, w, b, padding="same"),
+    }
     print("\nMulti-channel conv2d, batch (64, 28, 28, 32) float32, kernel (3, 3, 32, 64) + bias, 'same'")
+    print(f"  (the two take turns, {repeat} calls each)")
     header()
-    tf_median = report("tf.nn.conv2d (+ bias)", with_tf, reference, None, 30)
-    report("cnnbook conv2d", lambda: conv2d(x, w, b, padding="same"), reference, tf_median, 30)
+    results = interleaved(functions, repeat)
+    tf_median = results["tf.nn.conv2d (+ bias)"][0]
+    for name, (median, best) in results.items():
+        error = rel_error(functions[name](), reference)
+        print(f"  {name:<26}{median:>10.2f}{best:>10.2f}{median / tf_median:>9.2f}x{error:>12.1e}")
 
 
 def main():

@@ -15,26 +15,77 @@ multiply-adds layer by layer.
 
 import math
 
+from . import checks
+
 #: VGG configuration D (VGG-16): (number of 3x3 convolutions, filters) per block.
 VGG16_CONFIG = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
 
 #: ResNet-18: (residual blocks, filters) per stage.
 RESNET18_STAGES = ((2, 64), (2, 128), (2, 256), (2, 512))
 
+#: The stems a net can start with: ``"imagenet"`` (the paper's, for 224x224
+#: photos) or ``"small"`` (a 3x3 stride-1 convolution, for 28x28 or 32x32 images).
+STEMS = ("imagenet", "small")
 
-def _classifier(x, num_classes, name="predictions"):
-    """Softmax output layer, in float32 even under a mixed-precision policy."""
-    import keras
 
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
-    return keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name=name)(x)
+def check_net(name, input_shape, num_classes, steps=(), **positive):
+    """Validate a net function's arguments; return ``input_shape`` as a tuple and ``num_classes`` as an int.
+
+    The one check every net function of :mod:`cnnbook.architectures` and
+    :mod:`cnnbook.models` runs before building anything.
+
+    Parameters
+    ----------
+    name : str
+        The net, for the messages.
+    input_shape : sequence of 3 int
+        ``(height, width, channels)``; integers of any integral type.
+    num_classes : int
+        At least 2 (a softmax over one class is 1.0 for every image).
+    steps : sequence of (int, int, str)
+        ``(kernel, stride, padding)`` of every layer that shrinks the image:
+        an input too small for them is refused with the smallest size that fits.
+    **positive : float
+        Further arguments that must be positive numbers (``width=0.25``...).
+
+    Returns
+    -------
+    (tuple of int, int)
+
+    Examples
+    --------
+    >>> check_net("LeNet", (28, 28, 1), 10, steps=[(5, 1, "valid"), (2, 2, "valid")])
+    ((28, 28, 1), 10)
+    >>> check_net("LeNet", (28, 28, 1), 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: num_classes must be at least 2, got 1
+    """
+    shape = checks.input_shape(input_shape)
+    classes = checks.num_classes(num_classes)
+    for key, value in positive.items():
+        checks.real(value, key, positive=True)
+    checks.smallest_input(steps, name, shape[:2])
+    return shape, classes
+
+
+def classifier(x, num_classes, name="predictions"):
+    """Softmax output layer, in float32 even under Keras' ``mixed_float16`` policy."""
+    from keras import layers
+
+    num_classes = checks.num_classes(num_classes)
+    return layers.Dense(num_classes, activation="softmax", dtype="float32", name=name)(x)
+
+
+def _scaler(width):
+    """Return ``n(count)``: ``count`` times ``width``, rounded, at least 1."""
+    width = checks.real(width, "width", positive=True)
+    return lambda count: max(1, round(count * width))
 
 
 def _check_positive(**values):
     for key, value in values.items():
-        if value < 1:
-            raise ValueError(f"{key} must be at least 1, got {value}")
+        checks.integer(value, key, low=1)
 
 
 def alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, activation="relu", width=1.0):
@@ -51,7 +102,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, activation
     input_shape : tuple of int
         ``(height, width, channels)``; at least 67x67 so that three pools fit.
     num_classes : int
-        Output classes.
+        Output classes, at least 2.
     dropout : float
         Dropout rate of the two 4,096-unit layers (0 turns it off).
     activation : str
@@ -63,17 +114,20 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, activation
     Returns
     -------
     keras.Model
+
+    Examples
+    --------
+    >>> alexnet(input_shape=(32, 32, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: AlexNet needs images of at least 67x67 pixels, got input_shape (32, 32)
     """
     import keras
-    layers = keras.layers
-    if width <= 0:
-        raise ValueError(f"width must be positive, got {width}")
-    if min(input_shape[:2]) < 67:
-        raise ValueError(f"AlexNet needs images of at least 67x67 pixels, got {input_shape[:2]}")
+    from keras import layers
 
-    def n(count):
-        return max(1, round(count * width))
-
+    steps = [(11, 4, "valid"), (3, 2, "valid"), (3, 2, "valid"), (3, 2, "valid")]
+    input_shape, num_classes = check_net("AlexNet", input_shape, num_classes, steps, width=width)
+    n = _scaler(width)
     act = activation
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(n(96), 11, strides=4, activation=act, name="conv1")(inputs)
@@ -88,7 +142,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, activation
     for i in (6, 7):
         x = layers.Dense(n(4096), activation=act, name=f"fc{i}")(x)
         x = layers.Dropout(dropout, name=f"dropout{i}")(x)
-    return keras.Model(inputs, _classifier(x, num_classes, "fc8"), name="alexnet")
+    return keras.Model(inputs, classifier(x, num_classes, "fc8"), name="alexnet")
 
 
 def vgg_block(x, num_convs, filters, name=None):
@@ -96,8 +150,9 @@ def vgg_block(x, num_convs, filters, name=None):
 
     Halves the height and width and sets the channels to ``filters``.
     """
-    _check_positive(num_convs=num_convs, filters=filters)
     from keras import layers
+
+    _check_positive(num_convs=num_convs, filters=filters)
     prefix = f"{name}_" if name else ""
     for i in range(num_convs):
         x = layers.Conv2D(filters, 3, padding="same", activation="relu",
@@ -119,7 +174,7 @@ def vgg(config=VGG16_CONFIG, input_shape=(224, 224, 3), num_classes=1000, width=
     input_shape : tuple of int
         ``(height, width, channels)``; height and width divisible by ``2**len(config)``.
     num_classes : int
-        Output classes.
+        Output classes, at least 2.
     width : float
         Multiplies every filter count and ``dense_units`` (e.g. 0.25 for a
         net 16 times cheaper to run, for a CPU).
@@ -133,9 +188,11 @@ def vgg(config=VGG16_CONFIG, input_shape=(224, 224, 3), num_classes=1000, width=
     keras.Model
     """
     import keras
-    layers = keras.layers
-    if width <= 0:
-        raise ValueError(f"width must be positive, got {width}")
+    from keras import layers
+
+    input_shape, num_classes = check_net("VGG", input_shape, num_classes, width=width)
+    checks.integer(dense_units, "dense_units", low=1)
+    n = _scaler(width)
     factor = 2 ** len(config)
     if input_shape[0] % factor or input_shape[1] % factor:
         raise ValueError(f"height and width must be divisible by {factor} for {len(config)} VGG blocks, "
@@ -143,13 +200,13 @@ def vgg(config=VGG16_CONFIG, input_shape=(224, 224, 3), num_classes=1000, width=
     inputs = keras.Input(input_shape)
     x = inputs
     for i, (num_convs, filters) in enumerate(config):
-        x = vgg_block(x, num_convs, max(1, round(filters * width)), name=f"block{i + 1}")
+        x = vgg_block(x, num_convs, n(filters), name=f"block{i + 1}")
     x = layers.Flatten(name="flatten")(x)
     for i in (1, 2):
-        x = layers.Dense(max(1, round(dense_units * width)), activation="relu", name=f"fc{i}")(x)
+        x = layers.Dense(n(dense_units), activation="relu", name=f"fc{i}")(x)
         x = layers.Dropout(dropout, name=f"dropout{i}")(x)
     name = "vgg16" if tuple(config) == VGG16_CONFIG and width == 1 else "vgg"
-    return keras.Model(inputs, _classifier(x, num_classes), name=name)
+    return keras.Model(inputs, classifier(x, num_classes), name=name)
 
 
 def nin_block(x, filters, kernel_size, strides=1, padding="valid"):
@@ -157,23 +214,59 @@ def nin_block(x, filters, kernel_size, strides=1, padding="valid"):
 
     The 1x1 convolutions act as a small dense net applied at every pixel.
     """
-    _check_positive(filters=filters, kernel_size=kernel_size, strides=strides)
     from keras import layers
+
+    _check_positive(filters=filters)
+    checks.pair(kernel_size, "kernel_size", low=1)
+    checks.pair(strides, "strides", low=1)
     x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, activation="relu")(x)
     x = layers.Conv2D(filters, 1, activation="relu")(x)
     return layers.Conv2D(filters, 1, activation="relu")(x)
 
 
-def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5):
-    """NiN (Lin, Chen and Yan, 2013): NiN blocks, no dense layers; global average pooling gives the scores."""
+def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5, width=1.0, stem="imagenet"):
+    """NiN (Lin, Chen and Yan, 2013): NiN blocks, no dense layers; global average pooling gives the scores.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``; at least 67x67 with the ImageNet stem,
+        15x15 with the small one.
+    num_classes : int
+        Output classes, at least 2: the last NiN block has one channel per class.
+    dropout : float
+        Dropout rate before the last NiN block.
+    width : float
+        Multiplies the filters of every NiN block but the last.
+    stem : {"imagenet", "small"}
+        The first NiN block: an 11x11 convolution with stride 4 (the paper's,
+        for 224x224 images), or a 3x3 one with stride 1 and "same" padding
+        (for 28x28 images such as Fashion-MNIST).
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> nin(input_shape=(28, 28, 1), stem="small", width=0.25).output.shape
+    (None, 10)
+    """
     import keras
-    layers = keras.layers
+    from keras import layers
+
+    stem = checks.choice(stem, "stem", STEMS)
+    first = (11, 4, "valid") if stem == "imagenet" else (3, 1, "same")
+    steps = [first] + [(3, 2, "valid")] * 3
+    input_shape, num_classes = check_net("NiN", input_shape, num_classes, steps, width=width)
+    n = _scaler(width)
     inputs = keras.Input(input_shape)
-    x = nin_block(inputs, 96, 11, strides=4)
+    kernel, strides, padding = first
+    x = nin_block(inputs, n(96), kernel, strides=strides, padding=padding)
     x = layers.MaxPooling2D(3, strides=2)(x)
-    x = nin_block(x, 256, 5, padding="same")
+    x = nin_block(x, n(256), 5, padding="same")
     x = layers.MaxPooling2D(3, strides=2)(x)
-    x = nin_block(x, 384, 3, padding="same")
+    x = nin_block(x, n(384), 3, padding="same")
     x = layers.MaxPooling2D(3, strides=2)(x)
     x = layers.Dropout(dropout)(x)
     x = nin_block(x, num_classes, 3, padding="same")
@@ -201,8 +294,9 @@ def inception_block(x, c1, c2, c3, c4):
     -------
     keras tensor with the input's height and width and ``c1 + c2[1] + c3[1] + c4`` channels.
     """
-    _check_positive(c1=c1, c2_reduce=c2[0], c2=c2[1], c3_reduce=c3[0], c3=c3[1], c4=c4)
     from keras import layers
+
+    _check_positive(c1=c1, c2_reduce=c2[0], c2=c2[1], c3_reduce=c3[0], c3=c3[1], c4=c4)
     p1 = layers.Conv2D(c1, 1, activation="relu")(x)
     p2 = layers.Conv2D(c2[0], 1, activation="relu")(x)
     p2 = layers.Conv2D(c2[1], 3, padding="same", activation="relu")(p2)
@@ -213,27 +307,61 @@ def inception_block(x, c1, c2, c3, c4):
     return layers.Concatenate()([p1, p2, p3, p4])
 
 
-def small_googlenet(input_shape=(96, 96, 3), num_classes=10):
+def small_googlenet(input_shape=(96, 96, 3), num_classes=10, width=1.0, stem="imagenet"):
     """A shortened GoogLeNet (Szegedy et al., 2014): stem, two stages of Inception blocks, global pooling.
 
     The real GoogLeNet stacks nine Inception blocks; this one keeps the first
     four (with the paper's channel numbers) so that it trains on a CPU.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    num_classes : int
+        Output classes, at least 2.
+    width : float
+        Multiplies every filter count (e.g. 0.25 for a CPU).
+    stem : {"imagenet", "small"}
+        ``"imagenet"``: the paper's 7x7 stride-2 convolution and two max-pools
+        (the Inception blocks see 1/8 of the input's side). ``"small"``: a 3x3
+        stride-1 convolution and one max-pool (1/2), for 28x28 images.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> small_googlenet(input_shape=(28, 28, 1), stem="small", width=0.25).output.shape
+    (None, 10)
     """
     import keras
-    layers = keras.layers
+    from keras import layers
+
+    stem = checks.choice(stem, "stem", STEMS)
+    input_shape, num_classes = check_net("GoogLeNet", input_shape, num_classes, width=width)
+    n = _scaler(width)
+
+    def inception(x, c1, c2, c3, c4):
+        return inception_block(x, n(c1), (n(c2[0]), n(c2[1])), (n(c3[0]), n(c3[1])), n(c4))
+
     inputs = keras.Input(input_shape)
-    x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu")(inputs)
+    if stem == "imagenet":
+        x = layers.Conv2D(n(64), 7, strides=2, padding="same", activation="relu")(inputs)
+    else:
+        x = layers.Conv2D(n(64), 3, padding="same", activation="relu")(inputs)
     x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
-    x = layers.Conv2D(64, 1, activation="relu")(x)
-    x = layers.Conv2D(192, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(n(64), 1, activation="relu")(x)
+    x = layers.Conv2D(n(192), 3, padding="same", activation="relu")(x)
+    if stem == "imagenet":
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    x = inception(x, 64, (96, 128), (16, 32), 32)
+    x = inception(x, 128, (128, 192), (32, 96), 64)
     x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
-    x = inception_block(x, 64, (96, 128), (16, 32), 32)
-    x = inception_block(x, 128, (128, 192), (32, 96), 64)
-    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
-    x = inception_block(x, 192, (96, 208), (16, 48), 64)
-    x = inception_block(x, 160, (112, 224), (24, 64), 64)
+    x = inception(x, 192, (96, 208), (16, 48), 64)
+    x = inception(x, 160, (112, 224), (24, 64), 64)
     x = layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, _classifier(x, num_classes), name="small_googlenet")
+    return keras.Model(inputs, classifier(x, num_classes), name="small_googlenet")
 
 
 def residual_block(x, filters, strides=1):
@@ -243,8 +371,9 @@ def residual_block(x, filters, strides=1):
     of channels changes, the shortcut is a strided 1x1 convolution (with batch
     normalization) so that the two can be added.
     """
-    _check_positive(filters=filters, strides=strides)
     from keras import layers
+
+    _check_positive(filters=filters, strides=strides)
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
     y = layers.BatchNormalization()(y)
@@ -257,24 +386,56 @@ def residual_block(x, filters, strides=1):
     return layers.Activation("relu")(layers.Add()([y, shortcut]))
 
 
-def resnet18(input_shape=(224, 224, 3), num_classes=1000, stages=RESNET18_STAGES):
+def resnet18(input_shape=(224, 224, 3), num_classes=1000, stages=RESNET18_STAGES, width=1.0, stem="imagenet"):
     """ResNet-18 (He et al., 2015): a 7x7 stem, four stages of two residual blocks, global pooling.
 
     With 1,000 classes at 224x224 it has 11,689,512 trainable parameters, the
     same as torchvision's ``resnet18``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    num_classes : int
+        Output classes, at least 2.
+    stages : sequence of (int, int)
+        ``(residual blocks, filters)`` per stage; every stage after the first halves the side.
+    width : float
+        Multiplies every filter count (e.g. 0.25 for a CPU).
+    stem : {"imagenet", "small"}
+        ``"imagenet"``: the paper's 7x7 stride-2 convolution and 3x3 stride-2
+        max-pool. ``"small"``: a 3x3 stride-1 convolution and no max-pool, as
+        in ResNets for CIFAR-10, for 28x28 or 32x32 images.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> resnet18(input_shape=(28, 28, 1), num_classes=10, stem="small", width=0.25).count_params()
+    703578
     """
     import keras
-    layers = keras.layers
+    from keras import layers
+
+    stem = checks.choice(stem, "stem", STEMS)
+    input_shape, num_classes = check_net("ResNet-18", input_shape, num_classes, width=width)
+    n = _scaler(width)
     inputs = keras.Input(input_shape)
-    x = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False)(inputs)
+    if stem == "imagenet":
+        x = layers.Conv2D(n(64), 7, strides=2, padding="same", use_bias=False)(inputs)
+    else:
+        x = layers.Conv2D(n(64), 3, padding="same", use_bias=False)(inputs)
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
-    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    if stem == "imagenet":
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
     for stage, (blocks, filters) in enumerate(stages):
         for block in range(blocks):
-            x = residual_block(x, filters, strides=2 if block == 0 and stage > 0 else 1)
+            x = residual_block(x, n(filters), strides=2 if block == 0 and stage > 0 else 1)
     x = layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, _classifier(x, num_classes), name="resnet18")
+    return keras.Model(inputs, classifier(x, num_classes), name="resnet18")
 
 
 def cifar_resnet(input_shape=(32, 32, 3), num_classes=10, width=64):
@@ -288,7 +449,9 @@ def cifar_resnet(input_shape=(32, 32, 3), num_classes=10, width=64):
     Parameters
     ----------
     input_shape : tuple of int
+        ``(height, width, channels)``; at least 8x8 for the three 2x2 pools.
     num_classes : int
+        Output classes, at least 2.
     width : int
         Filters of the first convolution; the others are multiples of it.
 
@@ -297,8 +460,11 @@ def cifar_resnet(input_shape=(32, 32, 3), num_classes=10, width=64):
     keras.Model
     """
     import keras
-    layers = keras.layers
-    _check_positive(width=width)
+    from keras import layers
+
+    steps = [(2, 2, "valid")] * 3
+    input_shape, num_classes = check_net("The CIFAR ResNet", input_shape, num_classes, steps)
+    width = checks.integer(width, "width", low=1)
 
     def conv_bn(x, filters, pool=False):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
@@ -328,8 +494,9 @@ def dense_block(x, num_convs, growth_rate):
 
     Adds ``num_convs * growth_rate`` channels; height and width stay.
     """
-    _check_positive(num_convs=num_convs, growth_rate=growth_rate)
     from keras import layers
+
+    _check_positive(num_convs=num_convs, growth_rate=growth_rate)
     for _ in range(num_convs):
         y = layers.BatchNormalization()(x)
         y = layers.Activation("relu")(y)
@@ -345,8 +512,9 @@ def separable_block(x, filters, strides=1):
     C to F channels costs ``k*k*C*F`` multiply-adds per pixel; this block costs
     ``k*k*C + C*F``.
     """
-    _check_positive(filters=filters, strides=strides)
     from keras import layers
+
+    _check_positive(filters=filters, strides=strides)
     x = layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
@@ -356,10 +524,26 @@ def separable_block(x, filters, strides=1):
 
 
 def small_mobilenet(input_shape=(96, 96, 3), num_classes=10, width=32):
-    """A small MobileNet-style net: a strided 3x3 stem, then separable blocks doubling channels as they stride."""
+    """A small MobileNet-style net: a strided 3x3 stem, then separable blocks doubling channels as they stride.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    num_classes : int
+        Output classes, at least 2.
+    width : int
+        Filters of the stem; the separable blocks have 2 to 16 times as many.
+
+    Returns
+    -------
+    keras.Model
+    """
     import keras
-    layers = keras.layers
-    _check_positive(width=width)
+    from keras import layers
+
+    input_shape, num_classes = check_net("The small MobileNet", input_shape, num_classes)
+    width = checks.integer(width, "width", low=1)
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(width, 3, strides=2, padding="same", use_bias=False)(inputs)
     x = layers.BatchNormalization()(x)
@@ -367,7 +551,7 @@ def small_mobilenet(input_shape=(96, 96, 3), num_classes=10, width=32):
     for multiple, strides in ((2, 1), (4, 2), (4, 1), (8, 2), (8, 1), (16, 2), (16, 1)):
         x = separable_block(x, width * multiple, strides)
     x = layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, _classifier(x, num_classes), name="small_mobilenet")
+    return keras.Model(inputs, classifier(x, num_classes), name="small_mobilenet")
 
 
 def multiply_adds(layer):
@@ -405,7 +589,24 @@ def layer_table(model, weighted_only=True):
     list of dict
         One dict per layer with keys ``"name"``, ``"output_shape"``
         (without the batch axis), ``"params"`` and ``"macs"``.
+
+    Examples
+    --------
+    >>> from cnnbook import models
+    >>> [(row["name"], row["output_shape"], row["params"]) for row in layer_table(models.tfjs_convnet())]
+    [('conv_1', (24, 24, 8), 208), ('conv_2', (8, 8, 16), 3216), ('classes', (10,), 2570)]
+    >>> print(format_table(layer_table(models.tfjs_convnet(), weighted_only=False)[-2:]))
+    layer    output shape        parameters    multiply-adds
+    flatten  256                          0                0
+    classes  10                       2,570            2,560
+    total                             2,570            2,560
     """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
+    if not model.built:
+        raise ValueError("model is not built yet; give it a keras.Input or call it on data first")
     rows = []
     for layer in model.layers:
         if weighted_only and not layer.weights:

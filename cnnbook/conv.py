@@ -15,14 +15,22 @@ results can be checked against ``keras.layers.Conv2D`` and friends:
 * ``stride`` and ``dilation`` are a positive int or a pair ``(rows, cols)``.
 
 Dtype: float32 and float64 inputs keep their precision (float32 in, float32
-out, like TensorFlow); anything else (integers, float16, ...) is computed in
-float64.
+out, like TensorFlow); anything else (booleans, integers, float16...) is
+computed in float64. Complex numbers, strings and None are refused.
+
+Every argument is checked before any work, with a ValueError that names it:
+sizes are integers of any integral type (``numpy.int64`` too) but not
+booleans, kernels have sides of at least 1, and an input that padding,
+dilation or a pooling window would blow up beyond `cnnbook.checks.MAX_ELEMENTS`
+elements is refused before anything is allocated.
 """
 
 import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from . import checks
 
 __all__ = [
     "conv_output_size",
@@ -42,12 +50,7 @@ __all__ = [
 
 def _positive_pair(value, name):
     """Return ``value`` as a pair of positive ints (an int means both axes)."""
-    pair = (value, value) if np.ndim(value) == 0 else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < 1:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return tuple(int(v) for v in pair)
+    return checks.pair(value, name, low=1)
 
 
 def _axis_padding(n, k, padding, stride, dilation):
@@ -62,14 +65,7 @@ def _axis_padding(n, k, padding, stride, dilation):
         raise ValueError(
             f"unknown padding {padding!r}; use an int, a pair, 'valid' or 'same'"
         )
-    pads = (padding, padding) if np.ndim(padding) == 0 else tuple(padding)
-    if len(pads) != 2 or not all(isinstance(p, (int, np.integer)) for p in pads):
-        raise ValueError(
-            f"padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
-        )
-    if min(pads) < 0:
-        raise ValueError(f"padding must be non-negative, got {padding!r}")
-    return int(pads[0]), int(pads[1])
+    return checks.pair(padding, "padding", low=0)
 
 
 def conv_output_size(n, k, padding=0, stride=1, dilation=1):
@@ -98,8 +94,8 @@ def conv_output_size(n, k, padding=0, stride=1, dilation=1):
     Raises
     ------
     ValueError
-        On a non-positive stride or dilation, a bad padding, or a kernel that
-        spans more than the padded input.
+        On a length or kernel below 1, a non-positive stride or dilation, a
+        bad padding, or a kernel that spans more than the padded input.
 
     Examples
     --------
@@ -109,7 +105,13 @@ def conv_output_size(n, k, padding=0, stride=1, dilation=1):
     3
     >>> conv_output_size(28, 5, padding="same", stride=2)
     14
+    >>> conv_output_size(5, 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: k must be at least 1, got 0
     """
+    n = checks.integer(n, "n", low=1)
+    k = checks.integer(k, "k", low=1)
     stride = _positive_pair(stride, "stride")[0]
     dilation = _positive_pair(dilation, "dilation")[0]
     before, after = _axis_padding(n, k, padding, stride, dilation)
@@ -153,15 +155,12 @@ def resolve_padding(shape, kernel_shape, padding=0, stride=1, dilation=1):
     """
     strides = _positive_pair(stride, "stride")
     dilations = _positive_pair(dilation, "dilation")
-    if isinstance(padding, str) or np.ndim(padding) == 0:
+    shape = [checks.integer(n, "shape", low=1) for n in shape]
+    kernel_shape = [checks.integer(k, "kernel_shape", low=1) for k in kernel_shape]
+    if isinstance(padding, str):
         per_axis = (padding, padding)
     else:
-        per_axis = tuple(padding)
-        if len(per_axis) != 2 or not all(np.ndim(p) == 0 for p in per_axis):
-            raise ValueError(
-                f"padding must be an int, a pair (rows, cols), 'valid' or 'same', "
-                f"got {padding!r}"
-            )
+        per_axis = checks.pair(padding, "padding", low=0)
     pads = []
     for n, k, p, s, d in zip(shape, kernel_shape, per_axis, strides, dilations):
         pads += _axis_padding(n, k, p, s, d)
@@ -192,11 +191,18 @@ def _float_dtype(*arrays):
     return np.dtype(np.float64)
 
 
-def _as_2d(a, name):
-    a = np.asarray(a)
-    if a.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got {a.ndim} dimensions {a.shape}")
-    return a
+def _as_array(a, name, ndim):
+    """``a`` as an array of real numbers with ``ndim`` dimensions and no empty side."""
+    return checks.array(a, name, ndim=ndim, dtype=None, finite=False)
+
+
+def _check_padded(shape, pads, name="x"):
+    """Refuse, before allocating it, a padded input over the element budget."""
+    top, bottom, left, right = pads
+    padded = list(shape)
+    padded[-3 if len(shape) > 2 else 0] += top + bottom
+    padded[-2 if len(shape) > 2 else 1] += left + right
+    checks.budget(padded, f"{name} padded")
 
 
 # ---------------------------------------------------------------------------
@@ -217,10 +223,11 @@ def corr2d_loops(x, k, padding=0, stride=1, dilation=1):
     array([[ 8., 12.],
            [20., 24.]])
     """
-    x, k = _as_2d(x, "x"), _as_2d(k, "k")
+    x, k = _as_array(x, "x", 2), _as_array(k, "k", 2)
     (top, bottom, left, right), (out_h, out_w), (sh, sw), (dh, dw) = _geometry(
         x.shape, k.shape, padding, stride, dilation
     )
+    _check_padded(x.shape, (top, bottom, left, right))
     dtype = _float_dtype(x, k)
     xp = np.pad(x.astype(dtype), ((top, bottom), (left, right)))
     kh, kw = k.shape
@@ -281,10 +288,11 @@ def corr2d(x, k, padding=0, stride=1, dilation=1):
     >>> corr2d(x, np.ones((3, 3)), padding="same", stride=2).shape
     (2, 2)
     """
-    x, k = _as_2d(x, "x"), _as_2d(k, "k")
+    x, k = _as_array(x, "x", 2), _as_array(k, "k", 2)
     (top, bottom, left, right), (out_h, out_w), (sh, sw), (dh, dw) = _geometry(
         x.shape, k.shape, padding, stride, dilation
     )
+    _check_padded(x.shape, (top, bottom, left, right))
     dtype = _float_dtype(x, k)
     xp = np.pad(x.astype(dtype, copy=False), ((top, bottom), (left, right)))
     k = k.astype(dtype, copy=False)
@@ -355,7 +363,8 @@ def conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
     >>> out.shape, out[0, 0]
     ((3, 3, 2), array([27., 28.]))
     """
-    x, w = np.asarray(x), np.asarray(w)
+    x = checks.array(x, "x", dtype=None, finite=False)
+    w = checks.array(w, "w", dtype=None, finite=False)
     if x.ndim not in (3, 4):
         raise ValueError(
             f"x must be (H, W, C) or (N, H, W, C), got {x.ndim} dimensions {x.shape}"
@@ -370,7 +379,7 @@ def conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
         )
     kh, kw, c_in, c_out = w.shape
     if b is not None:
-        b = np.asarray(b)
+        b = checks.array(b, "b", dtype=None, finite=False)
         if b.shape != (c_out,):
             raise ValueError(f"b must have shape ({c_out},), got {b.shape}")
     batched = x.ndim == 4
@@ -379,7 +388,11 @@ def conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
     (top, bottom, left, right), (out_h, out_w), (sh, sw), (dh, dw) = _geometry(
         x.shape[1:3], (kh, kw), padding, stride, dilation
     )
+    _check_padded(x.shape, (top, bottom, left, right))
+    checks.budget((x.shape[0], out_h, out_w, kh * kw * c_in), "the windows of x")
+    checks.budget((x.shape[0], out_h, out_w, c_out), "the output")
     dtype = _float_dtype(x, w) if b is None else _float_dtype(x, w, b)
+    w = w.astype(dtype, copy=False)
     xp = np.pad(x.astype(dtype, copy=False), ((0, 0), (top, bottom), (left, right), (0, 0)))
     # (N, H', W', C, span_h, span_w) views of every window, then keep the
     # windows on the stride grid and the taps on the dilation grid.
@@ -388,7 +401,7 @@ def conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
     )[:, : (out_h - 1) * sh + 1 : sh, : (out_w - 1) * sw + 1 : sw, :, ::dh, ::dw]
     # Order each window (kh, kw, C_in) like the first three axes of w.
     windows = windows.transpose(0, 1, 2, 4, 5, 3)
-    w_matrix = w.astype(dtype, copy=False).reshape(kh * kw * c_in, c_out)
+    w_matrix = w.reshape(kh * kw * c_in, c_out)
     out = np.empty((x.shape[0], out_h, out_w, c_out), dtype)
     # A few images at a time, so that each im2col matrix is still in the CPU
     # cache when the matrix product reads it: about 1.5x faster on batches.
@@ -408,7 +421,7 @@ def conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
 
 def _as_nhwc(x):
     """View x (2-D, (H, W, C) or (N, H, W, C)) as 4-D, and a function undoing it."""
-    x = np.asarray(x)
+    x = checks.array(x, "x", dtype=None, finite=False)
     if x.ndim == 2:
         return x[np.newaxis, :, :, np.newaxis], lambda y: y[0, :, :, 0]
     if x.ndim == 3:
@@ -432,6 +445,7 @@ def _pool_windows(x4, size, stride, padding, fill):
             f"padding {padding!r} must be smaller than the pooling window {size}: "
             "a window would hold padding only"
         )
+    _check_padded(x4.shape, (top, bottom, left, right))
     xp = np.pad(
         x4, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=fill
     )
@@ -479,8 +493,7 @@ def pool2d(x, size, stride=None, padding=0, mode="max"):
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
-    if mode not in ("max", "avg"):
-        raise ValueError(f"unknown mode {mode!r}; use 'max' or 'avg'")
+    checks.choice(mode, "mode", ("max", "avg"))
     x4, restore = _as_nhwc(x)
     x4 = x4.astype(_float_dtype(x4), copy=False)
     if mode == "max":
@@ -536,7 +549,7 @@ def maxpool_backward(x, grad_out, size, stride=None, padding=0):
         x4, size, stride, padding, fill=-np.inf
     )
     n, out_h, out_w, c, ph, pw = windows.shape
-    grad_out = np.asarray(grad_out, dtype=x4.dtype)
+    grad_out = checks.array(grad_out, "grad_out", dtype=x4.dtype, finite=False)
     pooled_shape = restore(windows[..., 0, 0]).shape
     if grad_out.shape != pooled_shape:
         raise ValueError(

@@ -21,10 +21,16 @@ scikit-image reflects the image and we pad with zeros)::
 and the same for ``*_v``.
 
 Each function returns a fresh float64 array, so callers may modify it.
-`named_kernels` maps names to kernels (for menus and widget presets).
+`named_kernels` maps names to kernels (for menus and widget presets). Sizes
+are odd integers (any integral type, not booleans); a size whose kernel would
+exceed `cnnbook.checks.MAX_ELEMENTS` elements is refused before allocating.
 """
 
+import numbers
+
 import numpy as np
+
+from . import checks
 
 __all__ = [
     "identity",
@@ -45,9 +51,13 @@ __all__ = [
 
 
 def _odd_size(size):
-    if not isinstance(size, (int, np.integer)) or size < 1 or size % 2 == 0:
+    """``size`` as an int: odd, at least 1, an integer (not a bool), within the element budget."""
+    if (isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Integral)
+            or size < 1 or size % 2 == 0):
         raise ValueError(f"size must be a positive odd int, got {size!r}")
-    return int(size)
+    size = int(size)
+    checks.budget((size, size), f"a {size}x{size} kernel")
+    return size
 
 
 def identity(size=3):
@@ -73,6 +83,10 @@ def box_blur(size=3):
     --------
     >>> box_blur(3).sum()
     np.float64(1.0)
+    >>> box_blur(True)
+    Traceback (most recent call last):
+    ...
+    ValueError: size must be a positive odd int, got True
     """
     size = _odd_size(size)
     return np.full((size, size), 1.0 / size**2)
@@ -88,8 +102,9 @@ def gaussian_blur(size=5, sigma=1.0):
     ((5, 5), np.float64(1.0), np.True_)
     """
     size = _odd_size(size)
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma!r}")
+    sigma = checks.real(sigma, "sigma", positive=True)
+    if sigma**2 == 0:  # would divide by zero below
+        raise ValueError(f"sigma is too small to square in floating point, got {sigma}")
     r = np.arange(size) - size // 2
     g = np.exp(-(r**2) / (2.0 * sigma**2))
     k = np.outer(g, g)

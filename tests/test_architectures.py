@@ -120,3 +120,104 @@ def test_invalid_arguments():
         arch.vgg_block(keras.Input((8, 8, 3)), 1, 0)
     with pytest.raises(ValueError, match="num_classes"):
         arch.resnet18(num_classes=0)
+
+
+# Argument checks at build time (issue 14) --------------------------------------------------------------
+
+NETS = [arch.alexnet, arch.vgg, arch.nin, arch.small_googlenet, arch.resnet18, arch.cifar_resnet,
+        arch.small_mobilenet]
+SMALL = {arch.alexnet: (67, 67, 3), arch.vgg: (32, 32, 3), arch.nin: (67, 67, 3),
+         arch.small_googlenet: (32, 32, 3), arch.resnet18: (32, 32, 3), arch.cifar_resnet: (8, 8, 3),
+         arch.small_mobilenet: (32, 32, 3)}
+
+
+def _small(net, input_shape=None, **kwargs):
+    """``net`` at its smallest input and an eighth of its width (or 4 filters), quick to build."""
+    width = 4 if net in (arch.cifar_resnet, arch.small_mobilenet) else 0.125
+    return net(input_shape=input_shape or SMALL[net], width=width, **kwargs)
+
+
+@pytest.mark.parametrize("net, size, smallest", [
+    (arch.nin, 32, 67), (arch.alexnet, 40, 67), (arch.cifar_resnet, 4, 8),
+    (arch.nin, 14, 15),  # with the small stem
+])
+def test_too_small_input_names_the_smallest_size(net, size, smallest):
+    # NiN at 32x32 and the CIFAR ResNet at 4x4 failed deep inside Keras.
+    kwargs = {"stem": "small"} if smallest == 15 else {}
+    with pytest.raises(ValueError, match=f"at least {smallest}x{smallest} pixels"):
+        net(input_shape=(size, size, 3), **kwargs)
+
+
+def test_input_shape_without_channels_refused():
+    # alexnet(input_shape=(227, 227)) failed in Keras with "min_ndim=4".
+    with pytest.raises(ValueError, match=r"input_shape must be \(height, width, channels\)"):
+        arch.alexnet(input_shape=(227, 227))
+
+
+@pytest.mark.parametrize("net", NETS)
+@pytest.mark.parametrize("bad", [0, 1, -1, True, 2.5, "10"])
+def test_num_classes_at_least_two(net, bad):
+    # nin and cifar_resnet accepted 0 classes; small_mobilenet built with one and output 1.0 for every image.
+    with pytest.raises(ValueError, match="num_classes"):
+        net(num_classes=bad)
+
+
+@pytest.mark.parametrize("net", NETS)
+def test_numpy_integers_accepted(net):
+    shape = tuple(np.int64(n) for n in SMALL[net])
+    model = _small(net, input_shape=shape, num_classes=np.int64(3))
+    assert model.output.shape[1:] == (3,)
+    assert model.input.shape[1:] == SMALL[net]
+
+
+@pytest.fixture
+def mixed_precision():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("net", NETS)
+def test_float32_output_under_mixed_precision(net, mixed_precision):
+    model = _small(net)
+    assert model.layers[-1].compute_dtype == "float32"
+    assert model.output.dtype == "float32"
+
+
+@pytest.mark.parametrize("net", [arch.nin, arch.small_googlenet, arch.resnet18])
+def test_small_stem_and_width_for_fashion_mnist(net):
+    model = net(input_shape=(28, 28, 1), num_classes=10, width=0.25, stem="small")
+    assert model.output.shape[1:] == (10,)
+    first = next(layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
+    assert first.kernel_size == (3, 3) and first.strides == (1, 1)
+    wide = net(input_shape=(28, 28, 1), num_classes=10, width=0.5, stem="small")
+    assert wide.count_params() > 2 * model.count_params()
+    with pytest.raises(ValueError, match="stem"):
+        net(stem="cifar")
+    with pytest.raises(ValueError, match="width"):
+        net(width=0)
+
+
+def test_small_stems_keep_more_pixels():
+    small = arch.resnet18(input_shape=(28, 28, 1), num_classes=10, stem="small", width=0.25)
+    assert not any(isinstance(layer, keras.layers.MaxPooling2D) for layer in small.layers)
+    last = [layer for layer in small.layers if isinstance(layer, keras.layers.Add)][-1]
+    assert last.output.shape[1:3] == (4, 4)
+    googlenet = arch.small_googlenet(input_shape=(28, 28, 1), stem="small", width=0.25)
+    last = [layer for layer in googlenet.layers if isinstance(layer, keras.layers.Concatenate)][-1]
+    assert last.output.shape[1:3] == (7, 7)
+
+
+def test_defaults_keep_full_size_counts():
+    # The counts before the width and stem arguments existed.
+    assert arch.nin().count_params() == 2_015_398
+    assert arch.nin(input_shape=(224, 224, 3), num_classes=1000).count_params() == 7_439_608
+    assert arch.small_googlenet().count_params() == 1_507_314
+    assert arch.small_mobilenet().count_params() == 549_578
+
+
+def test_layer_table_refuses_what_is_not_a_built_model():
+    with pytest.raises(ValueError, match="model must be a keras.Model"):
+        arch.layer_table("alexnet")
+    with pytest.raises(ValueError, match="not built"):
+        arch.layer_table(keras.Sequential([keras.layers.Dense(3)]))

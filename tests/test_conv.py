@@ -302,12 +302,12 @@ def test_maxpool_backward_routes_through_the_max_mask():
         ((3, 3), (2,), {}, "k must be 2-D"),
         ((3, 3), (4, 4), {}, "kernel larger than the padded input"),
         ((5, 5), (3, 3), {"dilation": 3}, "kernel larger than the padded input"),
-        ((3, 3), (2, 2), {"stride": 0}, "stride must be positive"),
-        ((3, 3), (2, 2), {"stride": (1, -1)}, "stride must be positive"),
-        ((3, 3), (2, 2), {"stride": 1.5}, "stride must be an int or a pair"),
-        ((3, 3), (2, 2), {"dilation": 0}, "dilation must be positive"),
-        ((3, 3), (2, 2), {"padding": -1}, "padding must be non-negative"),
-        ((3, 3), (2, 2), {"padding": (1, -1)}, "padding must be non-negative"),
+        ((3, 3), (2, 2), {"stride": 0}, "stride must be at least 1"),
+        ((3, 3), (2, 2), {"stride": (1, -1)}, "stride must be at least 1"),
+        ((3, 3), (2, 2), {"stride": 1.5}, "stride must be an integer"),
+        ((3, 3), (2, 2), {"dilation": 0}, "dilation must be at least 1"),
+        ((3, 3), (2, 2), {"padding": -1}, "padding must be at least 0"),
+        ((3, 3), (2, 2), {"padding": (1, -1)}, "padding must be at least 0"),
         ((3, 3), (2, 2), {"padding": "full"}, "unknown padding 'full'"),
         ((3, 3), (2, 2), {"padding": 1.5}, "padding must be an int"),
         ((3, 3), (2, 2), {"padding": (1, 2, 3)}, "padding must be an int"),
@@ -327,7 +327,7 @@ def test_corr2d_errors(f, x_shape, k_shape, kwargs, message):
         ((5, 5, 3), (3, 3, 2, 4), None, {}, "channel mismatch: x has 3 channels but w expects 2"),
         ((5, 5, 1), (3, 3, 1, 4), (3,), {}, r"b must have shape \(4,\)"),
         ((2, 2, 1), (3, 3, 1, 1), None, {}, "kernel larger than the padded input"),
-        ((5, 5, 1), (3, 3, 1, 1), None, {"stride": -2}, "stride must be positive"),
+        ((5, 5, 1), (3, 3, 1, 1), None, {"stride": -2}, "stride must be at least 1"),
         ((5, 5, 1), (3, 3, 1, 1), None, {"padding": "full"}, "unknown padding"),
     ],
 )
@@ -342,10 +342,10 @@ def test_conv2d_errors(x_shape, w_shape, b_shape, kwargs, message):
     [
         ((4,), {"size": 2}, r"x must be \(H, W\)"),
         ((1, 1, 4, 4, 1), {"size": 2}, r"x must be \(H, W\)"),
-        ((4, 4), {"size": 2, "mode": "min"}, "unknown mode 'min'"),
+        ((4, 4), {"size": 2, "mode": "min"}, "mode must be one of 'max', 'avg', got 'min'"),
         ((4, 4), {"size": 5}, "kernel larger than the padded input"),
-        ((4, 4), {"size": 0}, "size must be positive"),
-        ((4, 4), {"size": 2, "stride": 0}, "stride must be positive"),
+        ((4, 4), {"size": 0}, "size must be at least 1"),
+        ((4, 4), {"size": 2, "stride": 0}, "stride must be at least 1"),
         ((4, 4), {"size": 2, "padding": 2}, "must be smaller than the pooling window"),
         ((4, 4), {"size": 2, "padding": "full"}, "unknown padding"),
     ],
@@ -366,12 +366,180 @@ def test_maxpool_backward_errors():
     "args, kwargs, message",
     [
         ((5, 6), {}, "kernel larger than the padded input"),
-        ((5, 3), {"stride": 0}, "stride must be positive"),
-        ((5, 3), {"dilation": -1}, "dilation must be positive"),
-        ((5, 3), {"padding": -1}, "padding must be non-negative"),
+        ((5, 3), {"stride": 0}, "stride must be at least 1"),
+        ((5, 3), {"dilation": -1}, "dilation must be at least 1"),
+        ((5, 3), {"padding": -1}, "padding must be at least 0"),
         ((5, 3), {"padding": "Same"}, "unknown padding 'Same'"),
     ],
 )
 def test_conv_output_size_errors(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         conv_output_size(*args, **kwargs)
+
+
+# --- bad input refused up front (issue 14) ---------------------------------------
+
+
+def _peak_bytes(f):
+    """Run ``f`` (which must raise ValueError) and return the peak of memory traced while it ran."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as info:
+            f()
+        return tracemalloc.get_traced_memory()[1], str(info.value)
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("f", [corr2d, corr2d_loops])
+@pytest.mark.parametrize("k", [np.zeros((0, 0)), np.zeros((0, 3)), np.zeros((3, 0))])
+def test_empty_kernel_refused(f, k):
+    # A 0x0 kernel gave a (6, 6) array of zeros.
+    with pytest.raises(ValueError, match="k must have every side at least 1"):
+        f(np.ones((5, 5)), k)
+
+
+@pytest.mark.parametrize("w_shape", [(3, 3, 1, 0), (0, 0, 1, 4), (3, 0, 1, 4)])
+def test_empty_conv2d_weights_refused(w_shape):
+    # Empty weights gave numpy's "cannot reshape array".
+    with pytest.raises(ValueError, match="w must have every side at least 1"):
+        conv2d(np.ones((5, 5, 1)), np.zeros(w_shape))
+
+
+@pytest.mark.parametrize("k", [0, -3])
+def test_conv_output_size_refuses_kernels_below_one(k):
+    # conv_output_size(5, 0) returned 6 and (5, -3) returned 9.
+    with pytest.raises(ValueError, match=f"k must be at least 1, got {k}"):
+        conv_output_size(5, k)
+
+
+COMPLEX = np.ones((5, 5)) * (1 + 1j)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: corr2d(COMPLEX, np.ones((3, 3))), "x"),
+    (lambda: corr2d(np.ones((5, 5)), np.ones((3, 3)) * 1j), "k"),
+    (lambda: corr2d_loops(COMPLEX, np.ones((3, 3))), "x"),
+    (lambda: conv2d(COMPLEX[..., None], np.ones((3, 3, 1, 1))), "x"),
+    (lambda: conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1, 1)), [1j]), "b"),
+    (lambda: pool2d(COMPLEX, 2), "x"),
+    (lambda: maxpool_backward(np.ones((4, 4)), np.ones((2, 2)) * 1j, 2), "grad_out"),
+])
+def test_complex_input_refused(call, name):
+    # Complex input silently lost its imaginary part.
+    with pytest.raises(ValueError, match=f"{name} must hold real numbers, got dtype complex128"):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: corr2d(None, np.ones((3, 3))), "x must be an array of real numbers, got None"),
+    (lambda: corr2d(np.ones((5, 5)), None), "k must be an array of real numbers, got None"),
+    (lambda: conv2d(None, np.ones((3, 3, 1, 1))), "x must be an array"),
+    (lambda: conv2d(np.ones((5, 5, 1)), None), "w must be an array"),
+    (lambda: pool2d(None, 2), "x must be an array"),
+    (lambda: corr2d([[1, None], [2, 3]], np.ones((1, 1))), "x must hold real numbers, got dtype object"),
+    (lambda: conv_output_size(None, 3), "n must be an integer, got None"),
+    (lambda: conv_output_size(5, None), "k must be an integer, got None"),
+    (lambda: corr2d(np.ones((5, 5)), np.ones((3, 3)), stride=None), "stride must be an integer, got None"),
+])
+def test_none_refused(call, message):
+    # None gave NaN.
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: corr2d([["1", "2"], ["3", "4"]], np.ones((1, 1))), "x must hold real numbers, got dtype <U1"),
+    (lambda: conv_output_size("5", 3), "n must be an integer, got '5'"),
+    (lambda: conv_output_size(5, "3"), "k must be an integer, got '3'"),
+    (lambda: corr2d(np.ones((5, 5)), np.ones((3, 3)), stride="2"), "stride must be an integer, got '2'"),
+    (lambda: corr2d(np.ones((5, 5)), np.ones((3, 3)), padding="1"), "unknown padding '1'"),
+    (lambda: pool2d(np.ones((4, 4)), "2"), "size must be an integer, got '2'"),
+])
+def test_numeric_strings_refused(call, message):
+    # Numeric strings were parsed.
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"stride": True}, "stride"), ({"stride": (1, True)}, "stride"), ({"dilation": True}, "dilation"),
+    ({"padding": True}, "padding"), ({"padding": (np.bool_(True), 0)}, "padding"),
+])
+def test_booleans_refused_as_sizes(kwargs, name):
+    # stride=True meant 1.
+    for call in (lambda: corr2d(np.ones((5, 5)), np.ones((3, 3)), **kwargs),
+                 lambda: conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1, 1)), **kwargs),
+                 lambda: conv_output_size(5, 3, **kwargs)):
+        with pytest.raises(ValueError, match=f"{name} must be an integer"):
+            call()
+    with pytest.raises(ValueError, match="size must be an integer"):
+        pool2d(np.ones((4, 4)), True)
+    with pytest.raises(ValueError, match="k must be an integer"):
+        conv_output_size(5, True)
+
+
+integral = st.sampled_from([int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32, np.uint64])
+
+
+@SETTINGS
+@given(n=st.integers(1, 60), k=st.integers(1, 7), padding=st.integers(0, 3), stride=st.integers(1, 4),
+       dilation=st.integers(1, 3), t=integral)
+def test_any_integral_type_accepted(n, k, padding, stride, dilation, t):
+    assume(dilation * (k - 1) + 1 <= n + 2 * padding)
+    expected = (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    assert conv_output_size(t(n), t(k), t(padding), t(stride), t(dilation)) == expected
+    x = np.arange(n * n, dtype=np.float64).reshape(n, n)
+    kernel = np.ones((k, k))
+    reference = corr2d(x, kernel, padding, stride, dilation)
+    np.testing.assert_array_equal(corr2d(x, kernel, t(padding), (t(stride), t(stride)), t(dilation)), reference)
+
+
+bad_sizes = st.one_of(
+    st.booleans(), st.none(), st.floats(allow_nan=True), st.complex_numbers(),
+    st.integers(1, 9).map(str), st.integers(-5, 0),
+)
+
+
+@SETTINGS
+@given(value=bad_sizes, name=st.sampled_from(["stride", "dilation"]))
+def test_bad_strides_and_dilations_name_the_argument(value, name):
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        corr2d(np.ones((6, 6)), np.ones((2, 2)), **{name: value})
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        conv_output_size(6, 2, **{name: value})
+
+
+@SETTINGS
+@given(value=bad_sizes.filter(lambda v: not (isinstance(v, int) and not isinstance(v, bool) and v == 0)))
+def test_bad_kernel_sizes_name_the_argument(value):
+    with pytest.raises(ValueError, match="^k must be"):
+        conv_output_size(6, value)
+    with pytest.raises(ValueError, match="^size must be"):
+        pool2d(np.ones((6, 6)), value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: corr2d(np.ones((5, 5), np.float32), np.ones((3, 3)), padding=100_000),
+    lambda: corr2d_loops(np.ones((5, 5)), np.ones((3, 3)), padding=100_000),
+    lambda: corr2d(np.ones((5, 5)), np.ones((3, 3)), padding="same", dilation=100_000),
+    lambda: conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1, 1)), padding=100_000),
+    lambda: conv2d(np.ones((5, 5, 1)), np.ones((3, 3, 1, 1)), padding="same", dilation=100_000),
+    lambda: conv2d(np.ones((1000, 5, 5, 1)), np.ones((3, 3, 1, 1)), padding=200),
+    lambda: pool2d(np.ones((4, 4)), 100_000, padding="same"),
+    lambda: pool2d(np.ones((4, 4)), 100_000, padding="same", mode="avg"),
+    lambda: maxpool_backward(np.ones((4, 4)), np.ones((1, 1)), 100_000, padding="same"),
+])
+def test_huge_allocations_refused_before_allocating(call):
+    # These tried to allocate hundreds of GiB; a 10 GB request would be granted and filled.
+    peak, message = _peak_bytes(call)
+    assert "over the budget of" in message and "padded" in message
+    assert peak < 1_000_000  # bytes: nothing big was allocated before the refusal
+
+
+def test_budget_leaves_ordinary_work_alone():
+    x = np.ones((64, 28, 28, 32), np.float32)
+    assert conv2d(x, np.ones((3, 3, 32, 64), np.float32), padding="same").shape == (64, 28, 28, 64)
+    assert pool2d(np.ones((2048, 2048)), 2).shape == (1024, 1024)

@@ -91,3 +91,52 @@ def test_bad_sizes(size):
 def test_bad_sigma():
     with pytest.raises(ValueError, match="sigma must be positive"):
         kernels.gaussian_blur(3, sigma=0)
+
+
+# --- bad input refused up front (issue 14) ---------------------------------------
+
+SIZED = [kernels.identity, kernels.box_blur, kernels.gaussian_blur]
+
+
+@pytest.mark.parametrize("f", SIZED)
+@pytest.mark.parametrize("size", [True, False, np.bool_(True), None, "3", 3.0, 3 + 0j])
+def test_sizes_must_be_integers_not_booleans_or_strings(f, size):
+    # gaussian_blur(True) made a 1x1 kernel.
+    with pytest.raises(ValueError, match="size must be a positive odd int"):
+        f(size)
+
+
+@settings(max_examples=20, deadline=None)
+@given(size=st.integers(0, 6).map(lambda n: 2 * n + 1),
+       t=st.sampled_from([int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint64]))
+def test_sizes_of_any_integral_type(size, t):
+    for f in SIZED:
+        np.testing.assert_array_equal(f(t(size)), f(size))
+
+
+@pytest.mark.parametrize("sigma", [True, None, "1.0", 1j, float("nan"), float("inf"), -1.0, 0.0, 1e-300])
+def test_bad_sigma_named(sigma):
+    with pytest.raises(ValueError, match="sigma"):
+        kernels.gaussian_blur(3, sigma=sigma)
+
+
+@settings(max_examples=10, deadline=None)
+@given(sigma=st.floats(1e-3, 1e3), t=st.sampled_from([float, np.float32, np.float64, int, np.int64]))
+def test_sigma_of_any_real_type(sigma, t):
+    value = t(max(1, round(sigma))) if t in (int, np.int64) else t(sigma)
+    k = kernels.gaussian_blur(5, value)
+    assert np.all(np.isfinite(k)) and np.isclose(k.sum(), 1.0)
+
+
+@pytest.mark.parametrize("f", SIZED)
+def test_huge_kernels_refused_before_allocating(f):
+    # box_blur(100001) tried to allocate 80 GB.
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="over the budget"):
+            f(100_001)
+        assert tracemalloc.get_traced_memory()[1] < 1_000_000
+    finally:
+        tracemalloc.stop()

@@ -1,27 +1,39 @@
-"""The book's models against the seeds' shapes and parameter counts, and the feature-map widget."""
+"""The book's models against the sources' shapes and parameter counts, their argument checks, and the feature-map widget."""
 
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
-from cnnbook import models  # noqa: E402
+from cnnbook import architectures, models  # noqa: E402
 from cnnbook.widgets.feature_maps import MAX_IMAGES, FeatureMapExplorer  # noqa: E402
+
+NETS = [models.dense_baseline, models.chollet_convnet, models.tfjs_convnet, models.lenet5, models.lenet_d2l,
+        models.modern_lenet]
 
 
 def walk(model):
-    return [(shape, params) for _, shape, params in models.layer_shapes(model)]
+    return [(row["output_shape"], row["params"]) for row in architectures.layer_table(model, weighted_only=False)]
 
 
-def test_seed001_convnet_matches_the_summary_of_seed_001():
-    model = models.seed001_convnet()
+def test_chollet_convnet_matches_the_summary_of_deep_learning_with_python():
+    model = models.chollet_convnet()
     assert walk(model) == [
         ((26, 26, 32), 320), ((13, 13, 32), 0), ((11, 11, 64), 18_496), ((5, 5, 64), 0),
         ((3, 3, 64), 36_928), ((576,), 0), ((64,), 36_928), ((10,), 650),
     ]
     assert model.count_params() == 93_322
-    # Seed 001's arithmetic: (3*3*channels_in + 1) * filters.
+    assert model.name == "chollet_convnet"
+    # Chollet's arithmetic: (3*3*channels_in + 1) * filters.
     assert [(9 * 1 + 1) * 32, (9 * 32 + 1) * 64, (9 * 64 + 1) * 64] == [320, 18_496, 36_928]
+
+
+def test_deprecated_names_still_work():
+    old = models.seed001_convnet()
+    assert old.count_params() == 93_322 and old.name == "seed001_convnet"
+    assert models.layer_shapes(old) == [(row["name"], row["output_shape"], row["params"])
+                                        for row in architectures.layer_table(old, weighted_only=False)]
+    assert models.layer_shapes(old)[0] == ("conv_1", (26, 26, 32), 320)
 
 
 def test_dense_baseline():
@@ -30,7 +42,7 @@ def test_dense_baseline():
     assert model.count_params() == 407_050
 
 
-def test_tfjs_convnet_of_seed_000():
+def test_tfjs_convnet():
     model = models.tfjs_convnet()
     assert walk(model) == [
         ((24, 24, 8), 5 * 5 * 8 + 8), ((12, 12, 8), 0), ((8, 8, 16), 5 * 5 * 8 * 16 + 16), ((4, 4, 16), 0),
@@ -39,7 +51,7 @@ def test_tfjs_convnet_of_seed_000():
     assert model.count_params() == 5_994
 
 
-def test_lenet_d2l_shape_walk_of_seed_004():
+def test_lenet_d2l_shape_walk_of_dive_into_deep_learning():
     model = models.lenet_d2l()
     shapes = [shape for shape, _ in walk(model)]
     assert shapes == [(24, 24, 6), (12, 12, 6), (8, 8, 16), (4, 4, 16), (256,), (120,), (84,), (10,)]
@@ -48,7 +60,7 @@ def test_lenet_d2l_shape_walk_of_seed_004():
     assert isinstance(model.layers[1], keras.layers.MaxPooling2D)
 
 
-def test_lenet5_of_seed_002_uses_sigmoid_and_average_pooling():
+def test_lenet5_uses_sigmoid_and_average_pooling():
     model = models.lenet5()
     shapes = [shape for shape, _ in walk(model)]
     assert shapes == [(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (400,), (120,), (84,), (10,)]
@@ -61,7 +73,8 @@ def test_lenet5_of_seed_002_uses_sigmoid_and_average_pooling():
 
 def test_modern_lenet_keeps_the_shapes_and_adds_batch_norm():
     model = models.modern_lenet()
-    shapes = [shape for name, shape, _ in models.layer_shapes(model) if not name.startswith(("bn", "relu"))]
+    shapes = [row["output_shape"] for row in architectures.layer_table(model, weighted_only=False)
+              if not row["name"].startswith(("bn", "relu"))]
     assert shapes == [(24, 24, 6), (12, 12, 6), (8, 8, 16), (4, 4, 16), (256,), (120,), (84,), (10,)]
     assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers) == 4
     assert model.count_params() == 45_104
@@ -69,19 +82,57 @@ def test_modern_lenet_keeps_the_shapes_and_adds_batch_norm():
 
 def test_colour_inputs_and_class_count():
     model = models.lenet5((32, 32, 3), num_classes=5, activation="relu")
-    assert models.layer_shapes(model)[0][1] == (32, 32, 6)
+    assert architectures.layer_table(model)[0]["output_shape"] == (32, 32, 6)
     assert model.output_shape == (None, 5)
 
 
-@pytest.mark.parametrize("bad", [(28, 28), (28, 28, 0), "28x28", (28.0, 28, 1)])
+@pytest.mark.parametrize("bad", [(28, 28), (28, 28, 0), "28x28", (28.0, 28, 1), (28, 28, True), None])
 def test_bad_input_shape(bad):
     with pytest.raises(ValueError, match="input_shape"):
-        models.seed001_convnet(bad)
+        models.chollet_convnet(bad)
 
 
-def test_bad_class_count():
+@pytest.mark.parametrize("net", NETS)
+@pytest.mark.parametrize("bad", [1, 0, -3, 2.0, True, "10", None])
+def test_bad_class_count(net, bad):
     with pytest.raises(ValueError, match="num_classes"):
-        models.dense_baseline(num_classes=1)
+        net(num_classes=bad)
+
+
+@pytest.mark.parametrize("net", NETS)
+def test_numpy_integers_accepted(net):
+    # The architectures functions accepted numpy.int64(10); the models functions refused it.
+    model = net(input_shape=(np.int64(28), np.int32(28), np.int64(1)), num_classes=np.int64(10))
+    assert model.output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("net, smallest", [
+    (models.chollet_convnet, 18), (models.tfjs_convnet, 16), (models.lenet5, 12), (models.lenet_d2l, 16),
+    (models.modern_lenet, 16),
+])
+def test_too_small_input_names_the_smallest_size(net, smallest):
+    # At 8x8 these nets failed deep inside Keras ("Computed output size would be zero or negative").
+    with pytest.raises(ValueError, match=f"at least {smallest}x{smallest} pixels"):
+        net(input_shape=(8, 8, 1))
+    with pytest.raises(ValueError, match=f"at least {smallest}x{smallest} pixels"):
+        net(input_shape=(smallest - 1, 28, 1))
+    assert net(input_shape=(smallest, smallest, 1)).output_shape == (None, 10)
+
+
+@pytest.fixture
+def mixed_precision():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("net", NETS)
+def test_float32_output_under_mixed_precision(net, mixed_precision):
+    model = net()
+    assert model.layers[0].compute_dtype == "float16"
+    assert model.layers[-1].compute_dtype == "float32"
+    x = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
+    assert keras.ops.convert_to_numpy(model(x)).dtype == np.float32
 
 
 def test_outputs_are_probabilities():
