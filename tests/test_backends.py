@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent("""
     rng = np.random.default_rng(0)
     x = rng.random((64, 28, 28, 1), dtype=np.float32)
     y = rng.integers(0, 10, 64)
-    for build in (models.seed001_convnet, models.tfjs_convnet, models.lenet_d2l, models.modern_lenet):
+    for build in (models.chollet_convnet, models.tfjs_convnet, models.lenet_d2l, models.modern_lenet):
         model = build()
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
@@ -34,7 +34,7 @@ SCRIPT = textwrap.dedent("""
         numbers = training.results(model, x[:16], y[:16], curves.seconds, 48, label=model.name)
         matrix = training.confusion_matrix(y[:16], numbers["predictions"], num_classes=10)
         assert matrix.sum() == 16
-    # Seed 000's loop: one batch per fit call.
+    # The TensorFlow.js article's loop: one batch per fit call.
     model = models.tfjs_convnet()
     model.compile(optimizer=keras.optimizers.SGD(0.15), loss="sparse_categorical_crossentropy")
     for i in range(3):
