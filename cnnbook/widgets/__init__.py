@@ -10,11 +10,14 @@ state back, so the widgets keep working in the HTML book where no Python runs.
   transposed convolution on a grid, with the output-size formula.
 * `PoolingExplorer`: max and average pooling on a small grid, forward and backward.
 * `FeatureMapExplorer`: the feature maps of a trained convnet, by image, layer and channel.
+* `DigitClassifier`: draw a digit and watch a trained convnet classify it, layer by layer,
+  with the network's weights stored in the page.
 """
 
 from .conv_arithmetic import ConvArithmeticExplorer
+from .digit_classifier import DigitClassifier
 from .feature_maps import FeatureMapExplorer
 from .kernel_explorer import KernelExplorer
 from .pooling import PoolingExplorer
 
-__all__ = ["KernelExplorer", "ConvArithmeticExplorer", "PoolingExplorer", "FeatureMapExplorer"]
+__all__ = ["KernelExplorer", "ConvArithmeticExplorer", "PoolingExplorer", "FeatureMapExplorer", "DigitClassifier"]
