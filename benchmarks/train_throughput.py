@@ -1,11 +1,13 @@
-"""Training throughput of seed 001's convnet: plain fit, fit with the book's callbacks, one fit per batch.
+"""Training throughput of Chollet's convnet: plain fit, fit with the book's callbacks, one fit per batch.
 
-Prints images per second for batch sizes 64 and 256 on whatever Keras computes on:
+Prints images per second for batch sizes 64 and 256 on whatever Keras computes on (any backend:
+``KERAS_BACKEND=jax`` works; nothing here imports TensorFlow):
 
-* ``fit``: one ``model.fit`` over a ``tf.data`` pipeline (shuffled, batched, prefetched);
+* ``fit``: one ``model.fit`` over NumPy arrays (Keras shuffles and batches them);
 * ``fit + LiveCurves``: the same with `cnnbook.training.LiveCurves`, the callback the chapters use
   (it records every batch and redraws its figure every 3 seconds); the overhead should stay below 3%;
-* ``one fit per batch``: seed 000's loop, ``model.fit`` called on a single batch at a time.
+* ``one fit per batch``: the loop of the TensorFlow.js article (chapter 7), ``model.fit`` called on a
+  single batch at a time.
 
 The images are random (throughput does not depend on what they show). Each measurement follows a
 warm-up and is repeated, plain and with callbacks interleaved; the best repetition is printed (on a
@@ -32,7 +34,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402  (tf.data only: the pipeline works with every Keras backend)
 
 matplotlib.use("Agg")
 
@@ -65,19 +66,21 @@ class TimedLiveCurves(training.LiveCurves):
 
 
 def make_model():
-    model = models.seed001_convnet()
+    model = models.chollet_convnet()
     model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
-def pipeline(x, y, batch_size):
-    return (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=0).repeat()
-            .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+def repeated(x, y, n):
+    """The first n images of x, y repeated as often as needed."""
+    pick = np.arange(n) % len(x)
+    return x[pick], y[pick]
 
 
-def time_fit(model, data, steps, callbacks):
+def time_fit(model, data, batch_size, callbacks):
+    x, y = data
     started = time.perf_counter()
-    model.fit(data, steps_per_epoch=steps, epochs=1, callbacks=callbacks, shuffle=False, verbose=0)
+    model.fit(x, y, batch_size=batch_size, epochs=1, callbacks=callbacks, shuffle=True, verbose=0)
     return time.perf_counter() - started
 
 
@@ -101,7 +104,7 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     x = rng.random((8192, 28, 28, 1), dtype=np.float32)
     y = rng.integers(0, 10, len(x)).astype(np.int32)
-    print(f"seed 001 convnet ({models.seed001_convnet().count_params():,} parameters), "
+    print(f"Chollet's convnet ({models.chollet_convnet().count_params():,} parameters), "
           f"Keras {keras.__version__} ({keras.backend.backend()}), {runtime.device_description()}")
     print(f"{args.images:,} images per fit measurement, best of {args.repeats}; "
           f"{args.loop_calls} calls in the one-batch-per-fit loop")
@@ -111,14 +114,14 @@ def main(argv=None):
     print("-" * len(header))
     for batch_size in args.batch_sizes:
         steps = max(1, args.images // batch_size)
-        data = pipeline(x, y, batch_size)
+        data = repeated(x, y, steps * batch_size)
         model = make_model()
-        time_fit(model, data, max(2, steps // 10), None)  # warm-up: tracing, compilation, caches
+        time_fit(model, repeated(x, y, max(2, steps // 10) * batch_size), batch_size, None)  # warm-up
         plain, with_callbacks, inside = [], [], []
         for _ in range(args.repeats):  # interleaved, so that a busy machine hurts both alike
-            plain.append(time_fit(model, data, steps, None))
+            plain.append(time_fit(model, data, batch_size, None))
             curves = TimedLiveCurves()
-            with_callbacks.append(time_fit(model, data, steps, [curves]))
+            with_callbacks.append(time_fit(model, data, batch_size, [curves]))
             inside.append(curves.inside / with_callbacks[-1])
         plain_ips = steps * batch_size / min(plain)
         callbacks_ips = steps * batch_size / min(with_callbacks)

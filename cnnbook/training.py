@@ -103,7 +103,7 @@ class LiveCurves(TrainingLog):
 
     Examples
     --------
-    >>> curves = LiveCurves(title="seed 001 convnet")  # doctest: +SKIP
+    >>> curves = LiveCurves(title="Chollet's convnet")  # doctest: +SKIP
     >>> model.fit(x, y, epochs=5, validation_split=0.1, callbacks=[curves], verbose=2)  # doctest: +SKIP
     """
 
@@ -128,7 +128,7 @@ class LiveCurves(TrainingLog):
         # A Figure outside pyplot: the notebook shows it only through our display
         # handle, never a second time at the end of the cell. Fixed margins, no
         # layout engine: that halves the cost of a redraw.
-        self.figure = Figure(figsize=(4.2 * len(self.metrics), 3.2), dpi=80)
+        self.figure = Figure(figsize=(min(7.0, 3.5 * len(self.metrics)), 3.0), dpi=80)
         self.figure.subplots_adjust(left=0.1, right=0.97, bottom=0.15, top=0.82 if self.title else 0.9, wspace=0.3)
         axes = self.figure.subplots(1, len(self.metrics), squeeze=False).flat
         self._lines = {}
@@ -268,8 +268,8 @@ def plot_history(logs, metrics=("loss", "accuracy"), x="epoch", smooth=20, title
     if not runs:
         raise ValueError("no runs to plot")
     if axes is None:
-        fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False,
-                                 layout="constrained")
+        fig, axes = plt.subplots(1, len(metrics), figsize=(min(7.0, 3.5 * len(metrics)), 3.0),
+                                 squeeze=False, layout="constrained")
         axes = axes.flat
     else:
         axes = list(np.ravel(axes))
@@ -319,7 +319,7 @@ def predict_classes(model, images, batch_size=500):
 
 
 def results(model, x_test, y_test, seconds, train_images, label=None):
-    """Print one line with test accuracy, training time, throughput and device; return the numbers.
+    """Print one short line with test accuracy, training time and throughput; return the numbers.
 
     Parameters
     ----------
@@ -361,8 +361,9 @@ def results(model, x_test, y_test, seconds, train_images, label=None):
         "predictions": predictions,
     }
     start = f"{label}: t" if label else "T"
-    print(f"{start}est accuracy {100 * accuracy:.2f}% on {len(y_test):,} images · training {seconds:.1f} s, "
-          f"{numbers['images_per_second']:,.0f} images/s · {numbers['device']}")
+    # Short enough for the book's 80-character column; the device is in the chapter's first line.
+    print(f"{start}est accuracy {100 * accuracy:.2f}% ({len(y_test):,} images), {seconds:.1f} s, "
+          f"{numbers['images_per_second']:,.0f} images/s")
     return numbers
 
 
@@ -419,7 +420,8 @@ def plot_confusion_matrix(matrix, class_names=None, title="Confusion matrix"):
     names = [str(i) for i in range(n)] if class_names is None else list(class_names)
     if len(names) != n:
         raise ValueError(f"got {len(names)} class names for {n} classes")
-    fig, ax = plt.subplots(figsize=(0.45 * n + 2.2, 0.45 * n + 1.8), layout="constrained")
+    side = min(7.0, 0.42 * n + 1.8)
+    fig, ax = plt.subplots(figsize=(side, side * 0.92), layout="constrained")
     # Log-like colour scale so that the few mistakes are visible next to the large diagonal.
     ax.imshow(np.log1p(matrix), cmap="Blues")
     for (row, col), count in np.ndenumerate(matrix):
@@ -434,7 +436,7 @@ def plot_confusion_matrix(matrix, class_names=None, title="Confusion matrix"):
     return fig
 
 
-def show_misclassified(images, y_true, y_pred, class_names=None, count=12, probabilities=None, cols=6):
+def show_misclassified(images, y_true, y_pred, class_names=None, count=12, probabilities=None, cols=4):
     """Show the first `count` images the model got wrong, titled "true → predicted".
 
     Parameters
@@ -450,7 +452,7 @@ def show_misclassified(images, y_true, y_pred, class_names=None, count=12, proba
     probabilities : (N, classes) array_like, optional
         Predicted probabilities; the probability of the prediction is added to each title.
     cols : int
-        Images per row.
+        Images per row, at most 4 (the book's column).
 
     Returns
     -------
@@ -478,7 +480,5 @@ def show_misclassified(images, y_true, y_pred, class_names=None, count=12, proba
             title += f" ({100 * probabilities[i][y_pred[i]]:.0f}%)"
         titles.append(title)
     total = int(np.sum(y_true != y_pred))
-    cols = min(cols, len(wrong))
-    rows = -(-len(wrong) // cols)
-    return show_images(images[wrong], titles=titles, cols=cols, figsize=(1.9 * cols, 2.1 * rows + 0.4),
+    return show_images(images[wrong], titles=titles, cols=min(cols, 4),
                        suptitle=f"{len(wrong)} of the {total} misclassified test images (true → predicted)")

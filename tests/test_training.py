@@ -66,7 +66,8 @@ def test_results_line(trained, capsys):
     model, curves, x, y = trained
     numbers = training.results(model, x[:32], y[:32], seconds=2.0, train_images=144, label="tiny")
     line = capsys.readouterr().out
-    assert line.startswith("tiny: test accuracy ") and "72 images/s" in line and "on 32 images" in line
+    assert line.startswith("tiny: test accuracy ") and "72 images/s" in line and "(32 images)" in line
+    assert len(line.strip()) <= 80
     assert numbers["accuracy"] == pytest.approx(np.mean(numbers["predictions"] == y[:32]))
     assert numbers["parameters"] == 5_994
     with pytest.raises(ValueError, match="labels"):
