@@ -4,10 +4,11 @@ Every chapter calls :func:`setup` once and :func:`provenance` at its end, and
 sizes its experiments with :func:`scaled`. The environment variables:
 
 ``CNNBOOK_PROFILE``
-    ``full``: the settings of the source articles (the default when a GPU is
-    visible); ``quick``: each chapter in a few minutes on a 2-core CPU (the
-    default otherwise); ``smoke``: only proves the code runs (continuous
-    integration). Read once per Python session.
+    ``full``: the richest settings, the source articles' own where a chapter
+    reproduces one (the default when a GPU is visible); ``quick``: each chapter
+    in a few minutes on a 2-core CPU (the default otherwise); ``smoke``: small
+    settings for continuous integration, whose results are still checked.
+    Read once per Python session.
 ``CNNBOOK_OFFLINE``
     ``1``, ``true``, ``yes`` or ``on``: download nothing; ``0``, ``false``,
     ``no``, ``off`` or unset: download what is missing. Anything else is refused.
@@ -219,8 +220,7 @@ def scaled(**settings):
             changes.append(f"{key} {_show(by_profile[name])} (full: {_show(by_profile['full'])})")
         else:
             changes.append(f"{key} {_show(by_profile[name])}")
-    same = " (the source articles' settings)" if name == "full" else ""
-    print(f"Profile {name}{same}: " + ", ".join(changes))
+    print(f"Profile {name}: " + ", ".join(changes))
     return types.SimpleNamespace(**chosen)
 
 
