@@ -28,7 +28,7 @@ Parameters for 28x28x1 inputs and 10 classes:
 93322
 """
 
-from .architectures import check_net, layer_table
+from .architectures import check_net
 
 #: The layers of each model that shrink the image, as ``(kernel, stride, padding)``.
 _STEPS = {
@@ -264,21 +264,3 @@ def modern_lenet(input_shape=(28, 28, 1), num_classes=10):
         layers.Activation("relu", name="relu_4"),
         _output(num_classes),
     ], name="modern_lenet")
-
-
-def seed001_convnet(input_shape=(28, 28, 1), num_classes=10):
-    """Deprecated: use :func:`chollet_convnet`, the same net.
-
-    Kept while the chapters move to the new name; the model keeps its old
-    Keras name ``"seed001_convnet"`` so that stored summaries stay valid.
-    """
-    return chollet_convnet(input_shape, num_classes, name="seed001_convnet")
-
-
-def layer_shapes(model):
-    """Deprecated: use ``cnnbook.architectures.layer_table(model, weighted_only=False)``.
-
-    Returns ``[(layer name, output shape without the batch axis, parameter count), ...]``
-    for every layer, the columns of :func:`~cnnbook.architectures.layer_table`'s rows.
-    """
-    return [(row["name"], row["output_shape"], row["params"]) for row in layer_table(model, weighted_only=False)]

@@ -28,14 +28,6 @@ def test_chollet_convnet_matches_the_summary_of_deep_learning_with_python():
     assert [(9 * 1 + 1) * 32, (9 * 32 + 1) * 64, (9 * 64 + 1) * 64] == [320, 18_496, 36_928]
 
 
-def test_deprecated_names_still_work():
-    old = models.seed001_convnet()
-    assert old.count_params() == 93_322 and old.name == "seed001_convnet"
-    assert models.layer_shapes(old) == [(row["name"], row["output_shape"], row["params"])
-                                        for row in architectures.layer_table(old, weighted_only=False)]
-    assert models.layer_shapes(old)[0] == ("conv_1", (26, 26, 32), 320)
-
-
 def test_dense_baseline():
     model = models.dense_baseline()
     assert walk(model) == [((784,), 0), ((512,), 784 * 512 + 512), ((10,), 512 * 10 + 10)]
