@@ -14,7 +14,6 @@ where they fail.
 
 import base64
 import io
-import os
 import pathlib
 import re
 import shutil
@@ -32,27 +31,13 @@ from cnnbook.kernels import named_kernels
 from cnnbook.widgets.pooling import DEFAULT_VALUES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 
 # The inputs of the demo notebook, recomputed here for the numeric checks.
 IMAGE = (np.random.default_rng(0).random((12, 16)) * 255).astype(np.uint8)
 POOL_VALUES = np.array(DEFAULT_VALUES, float)  # what PoolingExplorer() shows
 
 
-def _browser_missing():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed"
-    if not os.path.exists(CHROMIUM):
-        return f"{CHROMIUM} is not installed (apt-get install chromium)"
-    return None
-
-
-_missing = _browser_missing()
-if _missing and os.environ.get("CI") == "true":
-    raise RuntimeError(f"browser test cannot run in CI: {_missing}")
-pytestmark = pytest.mark.skipif(bool(_missing), reason=_missing or "")
+from browser import CHROMIUM, pytestmark  # noqa: E402,F401  (skip or fail without Chromium)
 
 
 def _demo_notebook():
