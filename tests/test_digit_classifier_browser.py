@@ -296,9 +296,29 @@ def _open(browser, url, color_scheme="light", width=1100):
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.goto(url)
     page.wait_for_selector(".cnnw-digit .cnnw-dc-bar[data-prob]", timeout=30_000)
     return page, problems
+
+
+FONT_FILES = (".woff2", ".woff", ".ttf", ".eot")
+
+
+def _real_problems(problems):
+    """The problems of a page, less missing icon fonts of the widget manager's stylesheet.
+
+    The vendored html-manager's CSS names icon fonts that the book does not ship;
+    Chromium asks for one only when a glyph falls back to it, which happens now and
+    then under load. A missing font changes no number and no drawing, so it is not a
+    failure; any other failed request, console error or page error is.
+    """
+    fonts = [p for p in problems if p.startswith("request failed: ") and p.endswith(FONT_FILES)]
+    others = [p for p in problems if p not in fonts]
+    if fonts and not any(p.startswith("request failed: ") for p in others):
+        # Chromium also logs each missing file as a console error without its address.
+        others = [p for p in others if p != "console error: Failed to load resource: net::ERR_FILE_NOT_FOUND"]
+    return others
 
 
 def _bars(page):
@@ -326,7 +346,7 @@ def test_stored_page_carries_the_trained_net(browser, book):
     np.testing.assert_allclose(_bars(page), want, atol=TOLERANCE)
     assert page.locator(".cnnw-digit .cnnw-dc-answer").get_attribute("data-class") == str(want.argmax())
     assert state["example_labels"][3] in page.locator(".cnnw-digit button.cnnw-dc-thumb >> nth=3").inner_text()
-    assert problems == []
+    assert _real_problems(problems) == [], problems
 
 
 def test_hover_shows_the_sum_of_the_first_convolution(browser, book):
@@ -351,7 +371,7 @@ def test_hover_shows_the_sum_of_the_first_convolution(browser, book):
     maps.focus()
     page.keyboard.press("ArrowDown")
     assert abs(float(value.get_attribute("data-value")) - conv_1[11, 13, 2]) < TOLERANCE
-    assert problems == []
+    assert _real_problems(problems) == [], problems
 
 
 def _stroke(page, points, kind="mouse"):
@@ -408,7 +428,7 @@ def test_drawing_changes_the_bars(browser, book):
     page.click(".cnnw-digit button:has-text('Undo')")
     _frame(page)
     np.testing.assert_allclose(_bars(page), blank, atol=1e-6)
-    assert problems == []
+    assert _real_problems(problems) == [], problems
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -420,7 +440,7 @@ def test_follows_the_theme(browser, book, scheme, tmp_path):
     rgb = [int(v) for v in background[background.index("(") + 1:-1].split(",")[:3]]
     assert (sum(rgb) / 3 > 128) == (scheme == "light"), background
     page.locator(".cnnw-digit").screenshot(path=str(tmp_path / f"digit-{scheme}.png"))
-    assert problems == []
+    assert _real_problems(problems) == [], problems
 
 
 @pytest.mark.parametrize("width", [1100, 400])
@@ -434,4 +454,4 @@ def test_fits_the_column(browser, book, width, tmp_path):
     page.locator(".cnnw-digit").screenshot(path=str(tmp_path / f"digit-{width}.png"))
     if os.environ.get("CNNBOOK_SCREENSHOTS"):
         shutil.copy(tmp_path / f"digit-{width}.png", os.environ["CNNBOOK_SCREENSHOTS"])
-    assert problems == []
+    assert _real_problems(problems) == [], problems
