@@ -228,8 +228,21 @@ def write_results_page(root=BOOK_ROOT):
     from cnnbook import results
 
     root = _book_root(root)
-    titles = {path.stem: str(path.relative_to(root).with_suffix("")) for path in toc_notebooks(root)}
-    (root / RESULTS_PAGE).write_text(results.page(root / RESULTS_DIR, titles) + "\n")
+    (root / RESULTS_PAGE).write_text(results.page(root / RESULTS_DIR, chapter_links(root)) + "\n")
+
+
+def chapter_links(root=BOOK_ROOT):
+    """Return, by notebook stem, a ``{doc}`` target that shows the chapter's title, e.g. ``"8. LeNet <chapters/08_lenet>"``."""
+    import nbformat
+
+    root = _book_root(root)
+    links = {}
+    for path in toc_notebooks(root):
+        cells = nbformat.read(path, as_version=4).cells
+        heading = next((line for cell in cells if cell.cell_type == "markdown"
+                        for line in cell.source.splitlines() if line.startswith("# ")), f"# {path.stem}")
+        links[path.stem] = f"{heading[2:].strip()} <{path.relative_to(root).with_suffix('')}>"
+    return links
 
 
 def pin_colab(paths, root=BOOK_ROOT):
