@@ -170,13 +170,6 @@ def test_numpy_integers_accepted(net):
     assert model.input.shape[1:] == SMALL[net]
 
 
-@pytest.fixture
-def mixed_precision():
-    keras.mixed_precision.set_global_policy("mixed_float16")
-    yield
-    keras.mixed_precision.set_global_policy("float32")
-
-
 @pytest.mark.parametrize("net", NETS)
 def test_float32_output_under_mixed_precision(net, mixed_precision):
     model = _small(net)

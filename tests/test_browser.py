@@ -23,7 +23,6 @@ import sys
 import nbformat
 import numpy as np
 import pytest
-import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnbook.conv import conv_output_size, corr2d, maxpool_backward, pool2d
@@ -37,7 +36,7 @@ IMAGE = (np.random.default_rng(0).random((12, 16)) * 255).astype(np.uint8)
 POOL_VALUES = np.array(DEFAULT_VALUES, float)  # what PoolingExplorer() shows
 
 
-from browser import CHROMIUM, pytestmark  # noqa: E402,F401  (skip or fail without Chromium)
+from browser import CHROMIUM, one_page_book, pytestmark  # noqa: E402,F401  (skip or fail without Chromium)
 
 
 def _demo_notebook():
@@ -63,18 +62,9 @@ def page_url(tmp_path_factory):
     from cnnbook.execute import execute
 
     book = tmp_path_factory.mktemp("book")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config = one_page_book(book, "widgets")
     sphinx_config = config.get("sphinx", {}).get("config", {})
     assert "nb_ipywidgets_js" in sphinx_config, "_config.yml lacks the widget settings (sphinx: config: nb_ipywidgets_js)"
-    config["only_build_toc_files"] = True
-    (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    (book / "_toc.yml").write_text("format: jb-book\nroot: widgets\n")
-    shutil.copytree(ROOT / "vendor", book / "vendor")
-    # What _config.yml points to besides vendor/: the book's stylesheet and bibliography.
-    if (ROOT / "_static").is_dir():
-        shutil.copytree(ROOT / "_static", book / "_static")
-    for name in config.get("bibtex_bibfiles", []):
-        shutil.copy(ROOT / name, book / name)
     notebook = book / "widgets.ipynb"
     nbformat.write(_demo_notebook(), notebook)
     execute(notebook, timeout=120)

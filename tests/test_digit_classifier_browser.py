@@ -28,7 +28,6 @@ import sys
 import nbformat
 import numpy as np
 import pytest
-import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnbook.widgets._files import esm
@@ -37,7 +36,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-4
 
 
-from browser import CHROMIUM, pytestmark  # noqa: E402,F401  (skip or fail without Chromium)
+from browser import CHROMIUM, one_page_book, pytestmark  # noqa: E402,F401  (skip or fail without Chromium)
 
 
 @pytest.fixture(scope="module")
@@ -221,16 +220,7 @@ def book(tmp_path_factory):
     from cnnbook.execute import execute
 
     book = tmp_path_factory.mktemp("digit-book")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["only_build_toc_files"] = True
-    (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    (book / "_toc.yml").write_text("format: jb-book\nroot: digits\n")
-    shutil.copytree(ROOT / "vendor", book / "vendor")
-    # What _config.yml points to besides vendor/: the book's stylesheet and bibliography.
-    if (ROOT / "_static").is_dir():
-        shutil.copytree(ROOT / "_static", book / "_static")
-    for name in config.get("bibtex_bibfiles", []):
-        shutil.copy(ROOT / name, book / name)
+    one_page_book(book, "digits")
     notebook, plain = book / "digits.ipynb", tmp_path_factory.mktemp("plain") / "digits.ipynb"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CNNBOOK_OFFLINE", "1")

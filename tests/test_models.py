@@ -111,13 +111,6 @@ def test_too_small_input_names_the_smallest_size(net, smallest):
     assert net(input_shape=(smallest, smallest, 1)).output_shape == (None, 10)
 
 
-@pytest.fixture
-def mixed_precision():
-    keras.mixed_precision.set_global_policy("mixed_float16")
-    yield
-    keras.mixed_precision.set_global_policy("float32")
-
-
 @pytest.mark.parametrize("net", NETS)
 def test_float32_output_under_mixed_precision(net, mixed_precision):
     model = net()
