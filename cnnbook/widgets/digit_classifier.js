@@ -218,18 +218,6 @@ export function centerLikeMnist(gray, width, height, outH = 28, outW = 28, thres
 
 // ---- drawing helpers ------------------------------------------------------------
 
-// Viridis at 9 points, interpolated to 256: dark = low activation, yellow = high.
-const VIRIDIS = [
-  [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
-  [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
-];
-const LUT = new Uint8ClampedArray(256 * 3);
-for (let v = 0; v < 256; v++) {
-  const t = (v / 255) * (VIRIDIS.length - 1);
-  const i = Math.min(Math.floor(t), VIRIDIS.length - 2), f = t - i;
-  for (let k = 0; k < 3; k++) LUT[v * 3 + k] = VIRIDIS[i][k] * (1 - f) + VIRIDIS[i + 1][k] * f;
-}
-
 function fmt(v) {
   const a = Math.abs(v);
   if (a < 0.0005) return v === 0 ? "0" : "0.000";
@@ -259,7 +247,7 @@ function paintGrid(ctx, image, grid, data) {
       let p = ((gy + y) * width + gx) * 4, i = y * w * C + c;
       for (let x = 0; x < w; x++, p += 4, i += C) {
         const v = Math.round((data[i] - lo) * span) * 3;
-        px[p] = LUT[v]; px[p + 1] = LUT[v + 1]; px[p + 2] = LUT[v + 2]; px[p + 3] = 255;
+        px[p] = VIRIDIS_LUT[v]; px[p + 1] = VIRIDIS_LUT[v + 1]; px[p + 2] = VIRIDIS_LUT[v + 2]; px[p + 3] = 255;
       }
     }
   }

@@ -12,3 +12,16 @@ function el(tag, attrs = {}, ...children) {
   node.append(...children);
   return node;
 }
+
+// Viridis at 9 points, interpolated to 256 entries of RGB: dark = low, yellow = high
+// (the feature-map and digit widgets paint activations with it).
+const VIRIDIS = [
+  [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
+  [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
+];
+const VIRIDIS_LUT = new Uint8ClampedArray(256 * 3);
+for (let v = 0; v < 256; v++) {
+  const t = (v / 255) * (VIRIDIS.length - 1);
+  const i = Math.min(Math.floor(t), VIRIDIS.length - 2), f = t - i;
+  for (let k = 0; k < 3; k++) VIRIDIS_LUT[v * 3 + k] = VIRIDIS[i][k] * (1 - f) + VIRIDIS[i + 1][k] * f;
+}

@@ -1,19 +1,6 @@
 // FeatureMapExplorer: draws feature maps that Python computed and embedded as bytes.
 // Everything it shows is in the widget state, so it also works in the static HTML book.
 
-// Viridis, sampled at 9 points and interpolated: dark = low activation, yellow = high.
-const VIRIDIS = [
-  [68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
-  [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37],
-];
-const LUT = new Uint8ClampedArray(256 * 3);
-for (let v = 0; v < 256; v++) {
-  const t = (v / 255) * (VIRIDIS.length - 1);
-  const i = Math.min(Math.floor(t), VIRIDIS.length - 2);
-  const f = t - i;
-  for (let k = 0; k < 3; k++) LUT[v * 3 + k] = VIRIDIS[i][k] * (1 - f) + VIRIDIS[i + 1][k] * f;
-}
-
 // Bytes traits arrive as DataView (Jupyter, HTML manager) or ArrayBuffer-like; view them as bytes.
 function bytesOf(value) {
   if (!value) return new Uint8Array(0);
@@ -37,9 +24,9 @@ function paint(canvas, bytes, start, height, width, mode) {
       px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = v;
     } else {
       const v = bytes[start + i];
-      px[4 * i] = LUT[3 * v];
-      px[4 * i + 1] = LUT[3 * v + 1];
-      px[4 * i + 2] = LUT[3 * v + 2];
+      px[4 * i] = VIRIDIS_LUT[3 * v];
+      px[4 * i + 1] = VIRIDIS_LUT[3 * v + 1];
+      px[4 * i + 2] = VIRIDIS_LUT[3 * v + 2];
     }
     px[4 * i + 3] = 255;
   }
