@@ -1,0 +1,133 @@
+"""Open every page of the built book from disk in headless Chromium and report what a reader meets.
+
+Usage: ``python scripts/check_pages.py [--widths 1280 400] [--details]`` after ``make book``.
+
+For each page and width it counts console and page errors, requests that leave
+the disk (the network is refused), output blocks and display equations wider
+than their box, code cells that scroll sideways, whether the page itself is
+wider than the window, and the figures: how many images are shown, how many
+are numbered with a caption, and the smallest scale at which one is shown.
+Exits with 1 when any page has an error, an external request, a cut-off
+output or a page wider than the window.
+"""
+
+import argparse
+import pathlib
+import sys
+
+import yaml
+from playwright.sync_api import sync_playwright
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+
+MEASURE = """() => {
+  const wide = e => e.scrollWidth > e.clientWidth + 1;
+  const text = e => e.textContent.trim().slice(0, 60).replace(/\\s+/g, ' ');
+  const outputs = [...document.querySelectorAll(
+      '.cell_output pre, .cell_output .output, .cell_output .cnnw, .cell_output select')]
+    .filter(wide).map(text);
+  const equations = [...document.querySelectorAll('mjx-container[display="true"]')]
+    .filter(wide).map(text);
+  const code = [...document.querySelectorAll('.cell_input pre')];
+  const images = [...document.querySelectorAll('.cell_output img')];
+  const scales = images.filter(i => i.naturalWidth > 0)
+    .map(i => i.getBoundingClientRect().width / (i.naturalWidth / 2));
+  return {
+    outputs, equations,
+    code: code.length, code_wide: code.filter(wide).length,
+    page_wide: document.scrollingElement.scrollWidth > window.innerWidth,
+    images: images.length,
+    numbered: document.querySelectorAll('figure .caption-number').length,
+    min_scale: scales.length ? Math.min(...scales) : null,
+    shrunk: [...document.querySelectorAll('[data-cnnbook-fit]')]
+      .map(e => parseFloat(getComputedStyle(e).fontSize)),
+  };
+}"""
+
+
+def pages():
+    """The book's pages in table-of-contents order, as paths under _build/html."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    names = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    walk(toc.get("chapters", []))
+    return [pathlib.Path(name).with_suffix(".html") for name in names]
+
+
+def shrunk_text(sizes):
+    return f"{len(sizes)}, {min(sizes):.1f} px" if sizes else ""
+
+
+def check(widths, details):
+    failed = False
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        for width in widths:
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            external = []
+
+            def route(request_route, external=external):
+                url = request_route.request.url
+                if url.startswith(("file:", "data:", "blob:")):
+                    request_route.continue_()
+                else:
+                    external.append(url)
+                    request_route.abort()
+
+            context.route("**/*", route)
+            print(
+                f"\n{width} px: errors, cut-off outputs, wide equations, "
+                "code scrolling/all, page wider than window, images numbered/all, "
+                "smallest image scale, "
+                "text shrunk to fit (count, smallest px)"
+            )
+            for name in pages():
+                errors = []
+                page = context.new_page()
+                page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
+                page.on("pageerror", lambda x, e=errors: e.append(str(x)))
+                page.goto((HTML / name).as_uri())
+                page.wait_for_timeout(2500)
+                found = page.evaluate(MEASURE)
+                page.close()
+                scale = found["min_scale"]
+                print(
+                    f"  {name!s:42} {len(errors):2} {len(found['outputs']):3} "
+                    f"{len(found['equations']):3} {found['code_wide']:4}/{found['code']:<4}"
+                    f" {'WIDE' if found['page_wide'] else 'ok  '}"
+                    f" {found['numbered']:3}/{found['images']:<3}"
+                    f" {'' if scale is None else f'{scale:.0%}':4}"
+                    f" {shrunk_text(found['shrunk'])}"
+                )
+                if details:
+                    for item in errors + found["outputs"] + found["equations"]:
+                        print("      ", item)
+                failed |= bool(errors or found["outputs"] or found["page_wide"])
+            print(f"  external requests: {len(external)}")
+            failed |= bool(external)
+            context.close()
+        browser.close()
+    return failed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--widths", type=int, nargs="+", default=[1280, 400])
+    parser.add_argument("--details", action="store_true", help="print what overflows")
+    args = parser.parse_args()
+    if not HTML.is_dir():
+        sys.exit(f"{HTML} does not exist: run `make book` first")
+    sys.exit(1 if check(args.widths, args.details) else 0)
+
+
+if __name__ == "__main__":
+    main()
