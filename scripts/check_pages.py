@@ -39,6 +39,7 @@ MEASURE = """() => {
     page_wide: document.scrollingElement.scrollWidth > window.innerWidth,
     images: images.length,
     numbered: document.querySelectorAll('figure .caption-number').length,
+    no_alt: images.filter(i => !i.alt || /\.(png|jpe?g|svg)$/i.test(i.alt)).length,
     min_scale: scales.length ? Math.min(...scales) : null,
     shrunk: [...document.querySelectorAll('[data-cnnbook-fit]')]
       .map(e => parseFloat(getComputedStyle(e).fontSize)),
@@ -67,8 +68,13 @@ def shrunk_text(sizes):
     return f"{len(sizes)}, {min(sizes):.1f} px" if sizes else ""
 
 
-def check(widths, details):
-    failed = False
+def audit(html, widths):
+    """Open each page of the book built in ``html`` at each width; yield what was found.
+
+    Yields ``(width, page, found)`` for each page, where ``found`` holds the
+    measurements of ``MEASURE`` and ``errors``, then ``(width, None, external)``
+    with the requests that tried to leave the disk at that width.
+    """
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
         for width in widths:
@@ -84,38 +90,59 @@ def check(widths, details):
                     request_route.abort()
 
             context.route("**/*", route)
-            print(
-                f"\n{width} px: errors, cut-off outputs, wide equations, "
-                "code scrolling/all, page wider than window, images numbered/all, "
-                "smallest image scale, "
-                "text shrunk to fit (count, smallest px)"
-            )
             for name in pages():
                 errors = []
                 page = context.new_page()
                 page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
                 page.on("pageerror", lambda x, e=errors: e.append(str(x)))
-                page.goto((HTML / name).as_uri())
+                page.goto((html / name).as_uri())
+                # Widgets render and MathJax typesets after the load event.
                 page.wait_for_timeout(2500)
                 found = page.evaluate(MEASURE)
+                found["errors"] = errors
                 page.close()
-                scale = found["min_scale"]
-                print(
-                    f"  {name!s:42} {len(errors):2} {len(found['outputs']):3} "
-                    f"{len(found['equations']):3} {found['code_wide']:4}/{found['code']:<4}"
-                    f" {'WIDE' if found['page_wide'] else 'ok  '}"
-                    f" {found['numbered']:3}/{found['images']:<3}"
-                    f" {'' if scale is None else f'{scale:.0%}':4}"
-                    f" {shrunk_text(found['shrunk'])}"
-                )
-                if details:
-                    for item in errors + found["outputs"] + found["equations"]:
-                        print("      ", item)
-                failed |= bool(errors or found["outputs"] or found["page_wide"])
-            print(f"  external requests: {len(external)}")
-            failed |= bool(external)
+                yield width, name, found
+            yield width, None, external
             context.close()
         browser.close()
+
+
+def problems(found):
+    """What a reader must not meet: errors, cut-off outputs, a page wider than the window."""
+    return (
+        found["errors"]
+        + found["outputs"]
+        + (["page wider than window"] if found["page_wide"] else [])
+    )
+
+
+def check(widths, details):
+    failed = False
+    for width, name, found in audit(HTML, widths):
+        if name is None:
+            print(f"  external requests: {len(found)}")
+            failed |= bool(found)
+            continue
+        if name == pages()[0]:
+            print(
+                f"\n{width} px: errors, cut-off outputs, wide equations, "
+                "code scrolling/all, page wider than window, images numbered/all "
+                "(without alt text), "
+                "smallest image scale, text shrunk to fit (count, smallest px)"
+            )
+        scale = found["min_scale"]
+        print(
+            f"  {name!s:42} {len(found['errors']):2} {len(found['outputs']):3} "
+            f"{len(found['equations']):3} {found['code_wide']:4}/{found['code']:<4}"
+            f" {'WIDE' if found['page_wide'] else 'ok  '}"
+            f" {found['numbered']:3}/{found['images']:<3}({found['no_alt']})"
+            f" {'' if scale is None else f'{scale:.0%}':4}"
+            f" {shrunk_text(found['shrunk'])}"
+        )
+        if details:
+            for item in found["errors"] + found["outputs"] + found["equations"]:
+                print("      ", item)
+        failed |= bool(problems(found))
     return failed
 
 

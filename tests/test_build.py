@@ -4,12 +4,15 @@ The book is built once (from the stored outputs, warnings as errors) into a temp
 so the checkout's _build is left alone; the checks then read the HTML.
 """
 
+import importlib.util
+import os
 import pathlib
 import re
 import subprocess
 import sys
 
 import pytest
+from browser import browser_missing
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 JUPYTER_BOOK = pathlib.Path(sys.executable).parent / "jupyter-book"
@@ -64,6 +67,7 @@ def test_one_search_box_and_the_book_stylesheet_on_every_page(html):
         if 'http-equiv="refresh"' in text.lower():  # index.html redirects to intro.html
             continue
         assert "_static/cnnbook.css" in text, page.relative_to(html)
+        assert "_static/cnnbook.js" in text, page.relative_to(html)
         assert "navbar-persistent--container" not in text, page.relative_to(html)
 
 
@@ -85,3 +89,32 @@ def test_citations_link_to_references_on_their_own_page(html):
             continue
         assert 'role="doc-biblioentry"' in text, f"{page.name} cites but has no References list"
         assert all(href.startswith("#") for href in targets), (page.name, targets)
+
+
+def _check_pages():
+    """scripts/check_pages.py, the audit a developer runs by hand, as a module."""
+    spec = importlib.util.spec_from_file_location("check_pages", ROOT / "scripts" / "check_pages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_page_reads_well_on_a_wide_screen_and_a_phone(html):
+    """Every page opened from disk in Chromium at 1,280 and 400 px: no error, no request off the
+    disk, no output, equation or code cut off behind a scrollbar, no page wider than the window."""
+    missing = browser_missing()
+    if missing and os.environ.get("CI") == "true":
+        pytest.fail(f"browser test cannot run in CI: {missing}")
+    if missing:
+        pytest.skip(missing)
+    check_pages = _check_pages()
+    found_problems = []
+    for width, name, found in check_pages.audit(html, [1280, 400]):
+        if name is None:
+            found_problems += [f"{width} px: request off the disk: {url}" for url in found]
+            continue
+        wide = check_pages.problems(found) + [f"equation: {e}" for e in found["equations"]]
+        if found["code_wide"]:
+            wide.append(f"{found['code_wide']} code cells scroll sideways")
+        found_problems += [f"{width} px, {name}: {problem}" for problem in wide]
+    assert not found_problems, "\n".join(found_problems)
