@@ -57,8 +57,19 @@ function hangCodeLines(pre) {
   }));
 }
 
+// A figure is drawn to the column's width, which on a phone is half its size: a tap on it
+// opens the image on its own, at full resolution, where the reader can zoom.
+function openOnTap(img) {
+  img.classList.add("cnnbook-zoomable");
+  img.title ||= "Open the figure at full size";
+  img.addEventListener("click", () => window.open(img.currentSrc || img.src, "_blank"));
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("div.cell_input pre").forEach(hangCodeLines);
+  for (const img of document.querySelectorAll("div.cell_output img")) {
+    if (!img.closest(".jupyter-widgets, .widget-subarea, .cnnw")) openOnTap(img);
+  }
 });
 
 window.addEventListener("load", () => {
