@@ -44,7 +44,9 @@ def _bib_keys():
 
 def test_pages_load_nothing_from_the_network(html):
     """Scripts, styles, images and fonts come from the book itself (links to other sites are fine)."""
-    remote = re.compile(r"""<(?:script|img|iframe)[^>]*\ssrc=["']https?:|<link[^>]*\shref=["']https?:""", re.I)
+    remote = re.compile(
+        r"""<(?:script|img|iframe)[^>]*\ssrc=["']https?:|<link[^>]*\shref=["']https?:""", re.I
+    )
     for page in _pages(html):
         text = page.read_text(encoding="utf-8")
         assert not remote.search(text), page.relative_to(html)
@@ -91,6 +93,15 @@ def test_citations_link_to_references_on_their_own_page(html):
         assert all(href.startswith("#") for href in targets), (page.name, targets)
 
 
+def _need_browser():
+    """Skip without Chromium and playwright, except in CI, where the test fails."""
+    missing = browser_missing()
+    if missing and os.environ.get("CI") == "true":
+        pytest.fail(f"browser test cannot run in CI: {missing}")
+    if missing:
+        pytest.skip(missing)
+
+
 def _check_pages():
     """scripts/check_pages.py, the audit a developer runs by hand, as a module."""
     spec = importlib.util.spec_from_file_location("check_pages", ROOT / "scripts" / "check_pages.py")
@@ -102,11 +113,7 @@ def _check_pages():
 def test_every_page_reads_well_on_a_wide_screen_and_a_phone(html):
     """Every page opened from disk in Chromium at 1,280 and 400 px: no error, no request off the
     disk, no output, equation or code cut off behind a scrollbar, no page wider than the window."""
-    missing = browser_missing()
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(f"browser test cannot run in CI: {missing}")
-    if missing:
-        pytest.skip(missing)
+    _need_browser()
     check_pages = _check_pages()
     found_problems = []
     for width, name, found in check_pages.audit(html, [1280, 400]):
@@ -118,3 +125,26 @@ def test_every_page_reads_well_on_a_wide_screen_and_a_phone(html):
             wide.append(f"{found['code_wide']} code cells scroll sideways")
         found_problems += [f"{width} px, {name}: {problem}" for problem in wide]
     assert not found_problems, "\n".join(found_problems)
+
+
+def test_wrapped_code_keeps_its_text_for_copying(html):
+    """cnnbook.js splits code into one block per line so wrapped lines can hang; the text a
+    reader copies must stay the code itself, newlines and indentation included."""
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    page_url = (html / "chapters" / "03_padding_and_stride.html").as_uri()
+    code = "() => [...document.querySelectorAll('div.cell_input pre')].map(e => e.textContent)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        texts = {}
+        for scripts in (False, True):
+            context = browser.new_context(viewport={"width": 400, "height": 900}, java_script_enabled=scripts)
+            page = context.new_page()
+            page.goto(page_url)
+            texts[scripts] = page.evaluate(code)
+            lines = page.locator("div.cell_input pre .cnnbook-line").count()
+            assert (lines > 0) == scripts
+            context.close()
+        browser.close()
+    assert texts[True] == texts[False] and len(texts[True]) > 5
