@@ -17,6 +17,7 @@ MODULES = [
     "cnnbook.models",
     "cnnbook.architectures",
     "cnnbook.widgets._validate",
+    "cnnbook.widgets.channel_conv",
     "cnnbook.widgets.pooling",
 ]
 

@@ -9,15 +9,18 @@ state back, so the widgets keep working in the HTML book where no Python runs.
 * `ConvArithmeticExplorer`: input size, kernel, padding, stride, dilation and
   transposed convolution on a grid, with the output-size formula.
 * `PoolingExplorer`: max and average pooling on a small grid, forward and backward.
+* `ChannelConvExplorer`: a convolution over several input channels, one output
+  cell at a time: its window in every channel, one sum per channel, plus the bias.
 * `FeatureMapExplorer`: the feature maps of a trained convnet, by image, layer and channel.
 * `DigitClassifier`: draw a digit and watch a trained convnet classify it, layer by layer,
   with the network's weights stored in the page.
 """
 
+from .channel_conv import ChannelConvExplorer
 from .conv_arithmetic import ConvArithmeticExplorer
 from .digit_classifier import DigitClassifier
 from .feature_maps import FeatureMapExplorer
 from .kernel_explorer import KernelExplorer
 from .pooling import PoolingExplorer
 
-__all__ = ["KernelExplorer", "ConvArithmeticExplorer", "PoolingExplorer", "FeatureMapExplorer", "DigitClassifier"]
+__all__ = ["KernelExplorer", "ConvArithmeticExplorer", "PoolingExplorer", "ChannelConvExplorer", "FeatureMapExplorer", "DigitClassifier"]
