@@ -16,14 +16,9 @@ import base64
 import io
 import pathlib
 import re
-import shutil
-import subprocess
-import sys
 
-import nbformat
 import numpy as np
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnbook.conv import conv_output_size, corr2d, maxpool_backward, pool2d
 from cnnbook.kernels import named_kernels
@@ -36,82 +31,33 @@ IMAGE = (np.random.default_rng(0).random((12, 16)) * 255).astype(np.uint8)
 POOL_VALUES = np.array(DEFAULT_VALUES, float)  # what PoolingExplorer() shows
 
 
-from browser import CHROMIUM, one_page_book, pytestmark  # noqa: E402,F401  (skip or fail without Chromium)
+from browser import build_page, open_offline, pytestmark, widget_notebook  # noqa: E402,F401  (skip or fail without Chromium)
 
 
 def _demo_notebook():
-    nb = new_notebook(metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    })
-    nb.cells = [
-        new_code_cell("# colab install cell (filled in by cnnbook.execute)", metadata={"tags": ["colab-install"]}),
-        new_markdown_cell("# Widgets\n\nThe output size is $o = \\lfloor (n + 2p - d(k-1) - 1)/s \\rfloor + 1$."),
-        new_code_cell("import numpy as np\nfrom cnnbook.widgets import KernelExplorer, ConvArithmeticExplorer, PoolingExplorer"),
-        new_code_cell("image = (np.random.default_rng(0).random((12, 16)) * 255).astype(np.uint8)\n"
-                      "KernelExplorer(image, 'sharpen')"),
-        new_code_cell("ConvArithmeticExplorer(input_size=5, kernel_size=3, padding=1, stride=2)"),
-        new_code_cell("PoolingExplorer()"),
-    ]
-    return nb
+    return widget_notebook(
+        "Widgets\n\nThe output size is $o = \\lfloor (n + 2p - d(k-1) - 1)/s \\rfloor + 1$.",
+        ["import numpy as np\nfrom cnnbook.widgets import KernelExplorer, ConvArithmeticExplorer, PoolingExplorer",
+         "image = (np.random.default_rng(0).random((12, 16)) * 255).astype(np.uint8)\n"
+         "KernelExplorer(image, 'sharpen')",
+         "ConvArithmeticExplorer(input_size=5, kernel_size=3, padding=1, stride=2)",
+         "PoolingExplorer()"])
 
 
 @pytest.fixture(scope="module")
 def page_url(tmp_path_factory):
     """Execute and build the one-page book; return the page's file:// URL."""
-    from cnnbook.execute import execute
-
-    book = tmp_path_factory.mktemp("book")
-    config = one_page_book(book, "widgets")
-    sphinx_config = config.get("sphinx", {}).get("config", {})
-    assert "nb_ipywidgets_js" in sphinx_config, "_config.yml lacks the widget settings (sphinx: config: nb_ipywidgets_js)"
-    notebook = book / "widgets.ipynb"
-    nbformat.write(_demo_notebook(), notebook)
-    execute(notebook, timeout=120)
-    jupyter_book = shutil.which("jupyter-book") or str(pathlib.Path(sys.executable).parent / "jupyter-book")
-    out = book / "out"
-    result = subprocess.run([jupyter_book, "build", str(book), "--path-output", str(out)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return (out / "_build" / "html" / "widgets.html").as_uri()
+    return build_page(tmp_path_factory.mktemp("book"), "widgets", _demo_notebook()).as_uri()
 
 
 def _open(browser, url, color_scheme="light"):
-    """Open `url` with the network off; return (page, problems seen so far)."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, color_scheme=color_scheme)
-
-    def local_only(route):
-        if route.request.url.startswith(("file:", "data:", "blob:")):
-            route.continue_()
-        else:
-            problems.append(f"network request refused: {route.request.url}")
-            route.abort()
-
-    problems = []
-    context.route("**/*", local_only)
-    page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.goto(url)
+    """Open `url` with the network off once the widgets and the math are drawn; return (page, problems)."""
+    page, problems = open_offline(browser, url, color_scheme=color_scheme)
     page.wait_for_selector(".cnnw-kernel", timeout=30_000)
     page.wait_for_selector(".cnnw-arith", timeout=10_000)
     page.wait_for_selector(".cnnw-pool", timeout=10_000)
     page.wait_for_selector("mjx-container", timeout=10_000)
     return page, problems
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--host-resolver-rules=MAP * ~NOTFOUND", "--no-sandbox"],
-        )
-        yield browser
-        browser.close()
 
 
 def _shown_value(page):

@@ -11,18 +11,15 @@ import pathlib
 import re
 import shutil
 import subprocess
-import sys
 
-import nbformat
 import numpy as np
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnbook.conv import conv2d
 from cnnbook.widgets import ChannelConvExplorer
 from cnnbook.widgets.channel_conv import DEFAULT_B, DEFAULT_W, DEFAULT_X, LIMITS
 
-from browser import CHROMIUM, one_page_book
+from browser import build_page, open_offline, widget_notebook
 from browser import pytestmark as browser_only
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -151,70 +148,15 @@ def page_url(tmp_path_factory):
     """Execute and build a one-page book with the widget; return the page's file:// URL."""
     if browser_only.mark.args[0]:
         pytest.skip(browser_only.mark.kwargs["reason"])
-    from cnnbook.execute import execute
-
-    book = tmp_path_factory.mktemp("book")
-    one_page_book(book, "channels")
-    nb = new_notebook(metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    })
-    nb.cells = [
-        new_code_cell("# colab install cell (filled in by cnnbook.execute)", metadata={"tags": ["colab-install"]}),
-        new_markdown_cell("# Channels"),
-        new_code_cell("import numpy as np\nfrom cnnbook.widgets import ChannelConvExplorer\n"
-                      f"x = np.array({X.tolist()})\nw = np.array({W.tolist()})\n"
-                      f"ChannelConvExplorer(x, w, {B.tolist()}, channel_names=['red', 'green', 'blue'])"),
-    ]
-    notebook = book / "channels.ipynb"
-    nbformat.write(nb, notebook)
-    execute(notebook, timeout=120)
-    jupyter_book = shutil.which("jupyter-book") or str(pathlib.Path(sys.executable).parent / "jupyter-book")
-    out = book / "out"
-    result = subprocess.run([jupyter_book, "build", str(book), "--path-output", str(out)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return (out / "_build" / "html" / "channels.html").as_uri()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if browser_only.mark.args[0]:
-        pytest.skip(browser_only.mark.kwargs["reason"])
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--host-resolver-rules=MAP * ~NOTFOUND", "--no-sandbox"])
-        yield browser
-        browser.close()
+    notebook = widget_notebook("Channels", [
+        "import numpy as np\nfrom cnnbook.widgets import ChannelConvExplorer\n"
+        f"x = np.array({X.tolist()})\nw = np.array({W.tolist()})\n"
+        f"ChannelConvExplorer(x, w, {B.tolist()}, channel_names=['red', 'green', 'blue'])"])
+    return build_page(tmp_path_factory.mktemp("book"), "channels", notebook).as_uri()
 
 
 def _open(browser, url, width=1100):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    problems = []
-
-    def local_only(route):
-        if route.request.url.startswith(("file:", "data:", "blob:")):
-            route.continue_()
-        else:
-            problems.append(f"network request refused: {route.request.url}")
-            route.abort()
-
-    def failed(request):
-        # The widget manager's stylesheet declares Font Awesome 5 a second time with
-        # an "@jupyter-widgets/" path that the book lacks; Chromium sometimes asks for
-        # it (the widget uses no icon font). Any other missing file is a problem.
-        if not re.search(r"/@jupyter-widgets/[0-9a-f]+\.(woff2?|ttf)$", request.url):
-            problems.append(f"request failed: {request.url}")
-
-    context.route("**/*", local_only)
-    page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-            and problems.append(f"console error: {m.text}"))
-    page.on("requestfailed", failed)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.goto(url)
+    page, problems = open_offline(browser, url, width=width)
     page.wait_for_selector(".cnnw-chconv", timeout=30_000)
     return page, problems
 

@@ -22,13 +22,10 @@ import base64
 import os
 import pathlib
 import shutil
-import subprocess
-import sys
 
 import nbformat
 import numpy as np
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cnnbook.widgets._files import esm
 
@@ -36,18 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-4
 
 
-from browser import CHROMIUM, one_page_book, pytestmark  # noqa: E402,F401  (skip or fail without Chromium)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--host-resolver-rules=MAP * ~NOTFOUND", "--no-sandbox"])
-        yield browser
-        browser.close()
+from browser import build_page, open_offline, pytestmark, widget_notebook  # noqa: E402,F401  (skip or fail without Chromium)
 
 
 @pytest.fixture(scope="module")
@@ -203,15 +189,7 @@ WIDGET_CELL = "DigitClassifier(tfjs, examples=x_test[:12], example_labels=y_test
 
 
 def _demo_notebook(with_widget=True):
-    nb = new_notebook(metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    })
-    nb.cells = [new_code_cell("# colab install cell (filled in by cnnbook.execute)", metadata={"tags": ["colab-install"]}),
-                new_markdown_cell("# Draw a digit")]
-    nb.cells += [new_code_cell(source) for source in DEMO_CELLS]
-    nb.cells.append(new_code_cell(WIDGET_CELL if with_widget else "None"))
-    return nb
+    return widget_notebook("Draw a digit", [*DEMO_CELLS, WIDGET_CELL if with_widget else "None"])
 
 
 @pytest.fixture(scope="module")
@@ -219,24 +197,17 @@ def book(tmp_path_factory):
     """Execute and build the one-page book; return (page URL, executed notebook path, notebook size increase)."""
     from cnnbook.execute import execute
 
-    book = tmp_path_factory.mktemp("digit-book")
-    one_page_book(book, "digits")
-    notebook, plain = book / "digits.ipynb", tmp_path_factory.mktemp("plain") / "digits.ipynb"
+    folder = tmp_path_factory.mktemp("digit-book")
+    plain = tmp_path_factory.mktemp("plain") / "digits.ipynb"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CNNBOOK_OFFLINE", "1")
-        nbformat.write(_demo_notebook(), notebook)
-        execute(notebook, timeout=300)
+        html = build_page(folder, "digits", _demo_notebook(), timeout=300)
         nbformat.write(_demo_notebook(with_widget=False), plain)
         execute(plain, timeout=300)
+    notebook = folder / "digits.ipynb"
     increase = notebook.stat().st_size - plain.stat().st_size
     print(f"notebook with the widget: {notebook.stat().st_size:,} bytes, without: {plain.stat().st_size:,}, "
           f"increase {increase:,} bytes")
-    jupyter_book = shutil.which("jupyter-book") or str(pathlib.Path(sys.executable).parent / "jupyter-book")
-    out = book / "out"
-    result = subprocess.run([jupyter_book, "build", str(book), "--path-output", str(out)],
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    html = out / "_build" / "html" / "digits.html"
     print(f"HTML page: {html.stat().st_size:,} bytes")
     return html.as_uri(), notebook, increase
 
@@ -272,43 +243,9 @@ def _stored_widget(notebook):
 
 
 def _open(browser, url, color_scheme="light", width=1100):
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=color_scheme)
-    problems = []
-
-    def local_only(route):
-        if route.request.url.startswith(("file:", "data:", "blob:")):
-            route.continue_()
-        else:
-            problems.append(f"network request refused: {route.request.url}")
-            route.abort()
-
-    context.route("**/*", local_only)
-    page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.goto(url)
+    page, problems = open_offline(browser, url, width=width, color_scheme=color_scheme)
     page.wait_for_selector(".cnnw-digit .cnnw-dc-bar[data-prob]", timeout=30_000)
     return page, problems
-
-
-FONT_FILES = (".woff2", ".woff", ".ttf", ".eot")
-
-
-def _real_problems(problems):
-    """The problems of a page, less missing icon fonts of the widget manager's stylesheet.
-
-    The vendored html-manager's CSS names icon fonts that the book does not ship;
-    Chromium asks for one only when a glyph falls back to it, which happens now and
-    then under load. A missing font changes no number and no drawing, so it is not a
-    failure; any other failed request, console error or page error is.
-    """
-    fonts = [p for p in problems if p.startswith("request failed: ") and p.endswith(FONT_FILES)]
-    others = [p for p in problems if p not in fonts]
-    if fonts and not any(p.startswith("request failed: ") for p in others):
-        # Chromium also logs each missing file as a console error without its address.
-        others = [p for p in others if p != "console error: Failed to load resource: net::ERR_FILE_NOT_FOUND"]
-    return others
 
 
 def _bars(page):
@@ -336,7 +273,7 @@ def test_stored_page_carries_the_trained_net(browser, book):
     np.testing.assert_allclose(_bars(page), want, atol=TOLERANCE)
     assert page.locator(".cnnw-digit .cnnw-dc-answer").get_attribute("data-class") == str(want.argmax())
     assert state["example_labels"][3] in page.locator(".cnnw-digit button.cnnw-dc-thumb >> nth=3").inner_text()
-    assert _real_problems(problems) == [], problems
+    assert problems == []
 
 
 def test_hover_shows_the_sum_of_the_first_convolution(browser, book):
@@ -361,7 +298,7 @@ def test_hover_shows_the_sum_of_the_first_convolution(browser, book):
     maps.focus()
     page.keyboard.press("ArrowDown")
     assert abs(float(value.get_attribute("data-value")) - conv_1[11, 13, 2]) < TOLERANCE
-    assert _real_problems(problems) == [], problems
+    assert problems == []
 
 
 def _stroke(page, points, kind="mouse"):
@@ -418,7 +355,7 @@ def test_drawing_changes_the_bars(browser, book):
     page.click(".cnnw-digit button:has-text('Undo')")
     _frame(page)
     np.testing.assert_allclose(_bars(page), blank, atol=1e-6)
-    assert _real_problems(problems) == [], problems
+    assert problems == []
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -430,7 +367,7 @@ def test_follows_the_theme(browser, book, scheme, tmp_path):
     rgb = [int(v) for v in background[background.index("(") + 1:-1].split(",")[:3]]
     assert (sum(rgb) / 3 > 128) == (scheme == "light"), background
     page.locator(".cnnw-digit").screenshot(path=str(tmp_path / f"digit-{scheme}.png"))
-    assert _real_problems(problems) == [], problems
+    assert problems == []
 
 
 @pytest.mark.parametrize("width", [1100, 400])
@@ -444,4 +381,4 @@ def test_fits_the_column(browser, book, width, tmp_path):
     page.locator(".cnnw-digit").screenshot(path=str(tmp_path / f"digit-{width}.png"))
     if os.environ.get("CNNBOOK_SCREENSHOTS"):
         shutil.copy(tmp_path / f"digit-{width}.png", os.environ["CNNBOOK_SCREENSHOTS"])
-    assert _real_problems(problems) == [], problems
+    assert problems == []
