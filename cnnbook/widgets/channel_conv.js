@@ -163,15 +163,12 @@ function render({ model, el: host }) {
       });
       table.classList.add("cnnw-chconv-output");
       table.addEventListener("keydown", (e) => {
-        let [r, c] = o === selected[2] ? selected : [0, 0];
-        if (e.key === "ArrowUp") r = Math.max(0, r - 1);
-        else if (e.key === "ArrowDown") r = Math.min(res.oh - 1, r + 1);
-        else if (e.key === "ArrowLeft") c = Math.max(0, c - 1);
-        else if (e.key === "ArrowRight") c = Math.min(res.ow - 1, c + 1);
-        else return;
+        const [r, c] = o === selected[2] ? selected : [0, 0];
+        const moved = arrowMove(e.key, r, c, res.oh, res.ow);
+        if (!moved) return;
         e.preventDefault();
         setPlaying(false);
-        choose(r, c, o, true);
+        choose(...moved, o, true);
       });
       outputs.append(el("div", { class: "cnnw-panel" },
         el("span", { class: "cnnw-caption", text: `Output ${o}: ${filters[o]} (${res.oh}×${res.ow})` }), table));

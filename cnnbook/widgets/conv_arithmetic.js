@@ -231,15 +231,11 @@ function render({ model, el: host }) {
   picture.addEventListener("keydown", (e) => {
     const o = g && g.output ? g.output : 0;
     if (!o) return;
-    let r = Math.floor(selected / o), c = selected % o;
-    if (e.key === "ArrowUp") r = Math.max(0, r - 1);
-    else if (e.key === "ArrowDown") r = Math.min(o - 1, r + 1);
-    else if (e.key === "ArrowLeft") c = Math.max(0, c - 1);
-    else if (e.key === "ArrowRight") c = Math.min(o - 1, c + 1);
-    else return;
+    const moved = arrowMove(e.key, Math.floor(selected / o), selected % o, o, o);
+    if (!moved) return;
     e.preventDefault();
     setPlaying(false);
-    choose(r * o + c);
+    choose(moved[0] * o + moved[1]);
   });
 
   for (const name of [...Object.keys(NAMES), "transposed"]) model.on(`change:${name}`, draw);

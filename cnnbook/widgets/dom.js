@@ -13,6 +13,14 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Where an arrow key moves the selection (row, col) in a rows × cols grid: [row, col],
+ *  kept inside the grid, or null for any other key. */
+function arrowMove(key, row, col, rows, cols) {
+  const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[key];
+  if (!step) return null;
+  return [Math.min(rows - 1, Math.max(0, row + step[0])), Math.min(cols - 1, Math.max(0, col + step[1]))];
+}
+
 // Viridis at 9 points, interpolated to 256 entries of RGB: dark = low, yellow = high
 // (the feature-map and digit widgets paint activations with it).
 const VIRIDIS = [

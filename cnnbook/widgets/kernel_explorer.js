@@ -326,12 +326,11 @@ function render({ model, el: host }) {
     canvas.addEventListener("pointermove", (e) => { if (!timer) select(...pixelAt(canvas, e)); });
     canvas.addEventListener("click", (e) => { setPlaying(false); select(...pixelAt(canvas, e)); });
     canvas.addEventListener("keydown", (e) => {
-      const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-      const move = moves[e.key];
-      if (!move) return;
+      const moved = arrowMove(e.key, selected[0], selected[1], H, W);
+      if (!moved) return;
       e.preventDefault();
       setPlaying(false);
-      select(selected[0] + move[0], selected[1] + move[1]);
+      select(...moved);
     });
   }
   playButton.addEventListener("click", () => setPlaying(!timer));

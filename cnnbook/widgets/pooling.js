@@ -170,14 +170,10 @@ function render({ model, el: host }) {
 
   outputTable.addEventListener("keydown", (e) => {
     const res = pool(model.get("values"), model.get("size"), model.get("stride"), model.get("mode"));
-    let [r, c] = selected;
-    if (e.key === "ArrowUp") r = Math.max(0, r - 1);
-    else if (e.key === "ArrowDown") r = Math.min(res.oh - 1, r + 1);
-    else if (e.key === "ArrowLeft") c = Math.max(0, c - 1);
-    else if (e.key === "ArrowRight") c = Math.min(res.ow - 1, c + 1);
-    else return;
+    const moved = arrowMove(e.key, selected[0], selected[1], res.oh, res.ow);
+    if (!moved) return;
     e.preventDefault();
-    choose(r, c, true);
+    choose(...moved, true);
   });
 
   for (const name of ["values", "size", "stride", "mode"]) model.on(`change:${name}`, () => {
