@@ -49,22 +49,6 @@ export function geometry({ input_size: n, kernel_size: k, padding: p, stride: s,
   }
   const o = (n - 1) * s - 2 * p + span;
   g.formula += ` = ${o}`;
-  if (o < 1) {
-    // e.g. n 2, k 3, p 2: the padding crops more than the stretched input has.
-    g.error = `Impossible: the output would be ${o}×${o}; a transposed convolution needs ` +
-      `(n − 1)s + d(k − 1) + 1 = ${o + 2 * p} > 2p = ${2 * p}. Here p is the framework's padding, ` +
-      "which crops the output; the zeros drawn around the input are d(k − 1) − p (p = 0 draws the most).";
-    g.output = null;
-    g.side = (n - 1) * s + 1 + 2 * q;
-    g.step = 1;
-    g.cell = (i) => {
-      const j = i - q;
-      if (j < 0 || j > (n - 1) * s) return "pad";
-      return j % s === 0 ? "input" : "zero";
-    };
-    return g;
-  }
-  g.output = o;
   g.side = (n - 1) * s + 1 + 2 * q;
   g.step = 1;
   g.cell = (i) => {
@@ -72,6 +56,15 @@ export function geometry({ input_size: n, kernel_size: k, padding: p, stride: s,
     if (j < 0 || j > (n - 1) * s) return "pad";
     return j % s === 0 ? "input" : "zero";
   };
+  if (o < 1) {
+    // e.g. n 2, k 3, p 2: the padding crops more than the stretched input has.
+    g.error = `Impossible: the output would be ${o}×${o}; a transposed convolution needs ` +
+      `(n − 1)s + d(k − 1) + 1 = ${o + 2 * p} > 2p = ${2 * p}. Here p is the framework's padding, ` +
+      "which crops the output; the zeros drawn around the input are d(k − 1) − p (p = 0 draws the most).";
+    g.output = null;
+    return g;
+  }
+  g.output = o;
   g.note = `Drawn as a stride-1 convolution over the input with s − 1 = ${s - 1} zero(s) between cells and d(k − 1) − p = ${q} zero(s) around it.`;
   return g;
 }
