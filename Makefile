@@ -8,7 +8,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 # The execute command (see README, "How the outputs are made").
 EXECUTE := $(BIN)/python -m cnnbook.execute
 
-.PHONY: book test execute clean
+.PHONY: book test execute lock clean
 
 # --all: every page is read again (a few seconds), so warnings of unchanged pages still fail
 # the build and changed files under _static/ are copied again.
@@ -28,16 +28,28 @@ $(BIN)/python:
 	$(PIP) --upgrade pip
 
 # The book is built from the outputs stored in the notebooks: Jupyter Book and its extensions only.
-$(VENV)/installed-book: requirements-book.txt | $(BIN)/python
-	@echo "Installing the book's build tools into $(VENV) (requirements-book.txt: jupyter-book, sphinxcontrib-bibtex; no TensorFlow) ..."
-	$(PIP) -r requirements-book.txt
+# Their versions, and those of everything beneath them, are locked in constraints-book.txt.
+$(VENV)/installed-book: requirements-book.txt constraints-book.txt | $(BIN)/python
+	@echo "Installing the book's build tools into $(VENV) (requirements-book.txt: jupyter-book, sphinxcontrib-bibtex; no TensorFlow; locked by constraints-book.txt) ..."
+	$(PIP) -c constraints-book.txt -r requirements-book.txt
 	touch $@
 
 # Everything: TensorFlow, JAX, Playwright, the test tools and the cnnbook package (editable).
-$(VENV)/installed: requirements.txt requirements-book.txt pyproject.toml | $(BIN)/python
+$(VENV)/installed: requirements.txt requirements-book.txt constraints-book.txt pyproject.toml | $(BIN)/python
 	@echo "Installing everything the chapters and tests need into $(VENV) (requirements.txt: TensorFlow, JAX, Playwright, pytest; about 3 GB) ..."
-	$(PIP) -r requirements.txt -e .
+	$(PIP) -c constraints-book.txt -r requirements.txt -e .
 	touch $@ $(VENV)/installed-book
+
+# Refresh constraints-book.txt: resolve requirements-book.txt afresh in a throw-away venv and freeze it.
+lock:
+	rm -rf $(VENV)-lock
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet --disable-pip-version-check -r requirements-book.txt
+	sed -n '/^#/p' constraints-book.txt > constraints-book.new
+	$(VENV)-lock/bin/pip freeze --exclude-editable >> constraints-book.new
+	mv constraints-book.new constraints-book.txt
+	rm -rf $(VENV)-lock
+	@echo "constraints-book.txt refreshed: build the book and run the tests before committing it."
 
 clean:
 	rm -rf _build $(VENV)

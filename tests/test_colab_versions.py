@@ -5,8 +5,11 @@ Keras 3.13, numpy 2.1, ipywidgets 7.7.1 and anywidget 0.9.21. Each chapter's fir
 ``cnnbook`` there with pip, which must keep those versions, not upgrade or downgrade them (an
 ipywidgets 8 upgrade breaks Colab's widgets and asks for a restart).
 
-This test makes a fresh virtual environment with the Python running the tests (CI's 3.11),
-installs exactly those versions together with the package (built from this checkout, not
+Colab has run Python 3.13 since late August 2026, while the book is developed and tested on
+3.11. This test makes a fresh virtual environment with a Python 3.13 interpreter when the
+machine has one (``CNNBOOK_COLAB_PYTHON``, else ``python3.13`` on the PATH or in pyenv's
+versions folder), and otherwise with the Python running the tests, saying so in its output.
+It installs exactly those versions together with the package (built from this checkout, not
 editable), so that pip fails if the package's declared ranges exclude any of them, and executes
 one chapter of each part with nbclient from a folder outside the checkout, so ``cnnbook`` is
 imported from site-packages as in Colab (``CNNBOOK_PROFILE=smoke CNNBOOK_OFFLINE=1``).
@@ -45,6 +48,35 @@ CHAPTERS = [
 #: What the test itself needs in the environment to run notebooks (Colab has these).
 RUNNER = ["nbclient>=0.10", "nbformat>=5.9", "ipykernel>=6.29"]
 KERNEL = "cnnbook-colab-versions"
+
+
+#: Colab's Python (major, minor).
+COLAB_PYTHON = (3, 13)
+
+
+def _python_version(executable):
+    """``(major, minor)`` of an interpreter, or None when it does not run (a pyenv shim may not)."""
+    try:
+        result = subprocess.run(
+            [executable, "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=60,
+        )
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    return tuple(int(part) for part in result.stdout.split())
+
+
+def colab_python():
+    """The interpreter closest to Colab's: Python 3.13 if this machine has one, else this one."""
+    candidates = [os.environ.get("CNNBOOK_COLAB_PYTHON"), shutil.which("python3.13")]
+    pyenv = pathlib.Path(os.environ.get("PYENV_ROOT", pathlib.Path.home() / ".pyenv"))
+    candidates += sorted(map(str, pyenv.glob("versions/3.13*/bin/python3.13")), reverse=True)
+    for candidate in filter(None, candidates):
+        if _python_version(candidate) == COLAB_PYTHON:
+            return candidate
+    return sys.executable
 
 
 def _wanted():
@@ -120,7 +152,10 @@ def test_chapters_run_with_colab_versions(tmp_path):
     python = venv / "bin" / "python"
     timings = {}
 
-    _, timings["venv"] = _run([sys.executable, "-m", "venv", str(venv)])
+    interpreter = colab_python()
+    print(f"Colab's Python is {'.'.join(map(str, COLAB_PYTHON))}; this test uses "
+          f"{'.'.join(map(str, _python_version(interpreter)))}")
+    _, timings["venv"] = _run([interpreter, "-m", "venv", str(venv)])
     source = tmp_path / "source"
     source.mkdir()
     _copy_package(source)
@@ -136,6 +171,7 @@ def test_chapters_run_with_colab_versions(tmp_path):
     for name, wanted in COLAB.items():
         assert versions[name].startswith(wanted.rstrip("*")), (name, versions[name], wanted)
     assert pathlib.Path(versions["cnnbook"]).is_relative_to(venv), versions["cnnbook"]
+    assert versions["python"].startswith("%d.%d." % _python_version(interpreter)), versions["python"]
     # The package's install must not have replaced any of them.
     assert "ipywidgets-8" not in install.stdout and "anywidget-0.9.18" not in install.stdout
 

@@ -1,0 +1,28 @@
+"""The book's build stack is locked (constraints-book.txt) and installed at those versions."""
+
+import importlib.metadata
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+LOCK = ROOT / "constraints-book.txt"
+
+
+def _pins():
+    lines = LOCK.read_text().splitlines()
+    pins = [re.fullmatch(r"([A-Za-z0-9._-]+)==(\S+)", line) for line in lines if line and line[0] != "#"]
+    assert all(pins), "every line of constraints-book.txt is a comment or an exact pin"
+    return {match[1]: match[2] for match in pins}
+
+
+def test_the_lock_pins_the_build_stack():
+    pinned = {name.lower().replace("_", "-") for name in _pins()}
+    for name in ("jupyter-book", "sphinx", "myst-nb", "myst-parser", "sphinx-book-theme",
+                 "pydata-sphinx-theme", "sphinxcontrib-bibtex", "docutils", "pybtex"):
+        assert name in pinned, f"{name} is not pinned in constraints-book.txt"
+
+
+def test_installed_versions_are_the_locked_ones():
+    drift = {name: (importlib.metadata.version(name), wanted) for name, wanted in _pins().items()
+             if importlib.metadata.version(name) != wanted}
+    assert drift == {}, f"installed vs locked, reinstall with `make test`: {drift}"
