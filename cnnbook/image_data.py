@@ -72,7 +72,7 @@ def flowers_dir():
 
 
 def cats_vs_dogs_dir():
-    """Return the folder of the filtered cats-vs-dogs subset, with ``train/`` (2,000) and ``validation/`` (1,000).
+    """Return the folder of the filtered cats-vs-dogs subset, with ``train/`` and ``validation/`` (2,000 and 1,000 photos).
 
     Offline without a cached copy, a folder of stand-in drawings instead, said loudly.
     """
@@ -86,10 +86,12 @@ def cats_vs_dogs_dir():
             f"'dog' faces in the cnnbook cache folder. These are NOT photos of cats and dogs; results below "
             f"say nothing about the real task.")
     else:
+        counts = {split: len(glob.glob(os.path.join(folder, split, "*", "*.jpg"))) for split in ("train", "validation")}
         how = "from the Keras cache ($KERAS_HOME/datasets)" if cached else "downloaded with Keras"
         runtime.note_data_source(
-            "cats_vs_dogs", "cats vs dogs (filtered 3,000-photo subset)",
-            f"Cats vs dogs: 2,000 train + 1,000 validation photos (filtered Kaggle/Microsoft Asirra subset) {how}.")
+            "cats_vs_dogs", f"cats vs dogs (filtered {sum(counts.values()):,}-photo subset)",
+            f"Cats vs dogs: {counts['train']:,} train + {counts['validation']:,} validation photos "
+            f"(filtered Kaggle/Microsoft Asirra subset) {how}.")
     return folder
 
 

@@ -83,3 +83,15 @@ def test_pretrained_download_failure_says_what_to_do(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="(?s)Could not download the ImageNet weights of MobileNetV2.*"
                                            "CNNBOOK_OFFLINE=1"):
         image_data.pretrained("MobileNetV2", input_shape=(96, 96, 3))
+
+
+def test_cached_cats_vs_dogs_line_counts_the_photos(offline, capsys):
+    root = offline / "keras" / "datasets" / "cats_and_dogs_filtered_extracted" / "cats_and_dogs_filtered"
+    for split, n in (("train", 3), ("validation", 2)):
+        for label in ("cats", "dogs"):
+            (root / split / label).mkdir(parents=True)
+            for i in range(n):
+                (root / split / label / f"{i}.jpg").write_bytes(b"")
+    assert image_data.cats_vs_dogs_dir() == str(root)
+    assert "Cats vs dogs: 6 train + 4 validation photos" in capsys.readouterr().out
+    assert runtime.data_source("cats_vs_dogs") == "cats vs dogs (filtered 10-photo subset)"
