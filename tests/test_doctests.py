@@ -19,6 +19,8 @@ MODULES = [
     "cnnbook.widgets._validate",
     "cnnbook.widgets.channel_conv",
     "cnnbook.widgets.pooling",
+    "cnnbook.sphinx_citations",
+    "cnnbook.sphinx_figures",
 ]
 
 
