@@ -259,7 +259,7 @@ def page(results_dir, titles=None):
         for entry in stored:
             value = f"{_number(entry['value'])}{_space(entry['unit'])}{entry['unit']}"
             sizes = " / ".join("–" if n is None else f"{n:,}" for n in (entry["n_train"], entry["n_test"]))
-            seconds = "" if entry["seconds"] is None else f" · {entry['seconds']:.1f} s"
+            seconds = "" if entry["seconds"] is None else f" · {entry['seconds']:.1f}\u00a0s"  # no break before "s"
             source = entry.get("source")
             if source:
                 unit = source.get("unit", entry["unit"])
