@@ -168,3 +168,19 @@ def test_figures_are_numbered_per_chapter(html):
         page = (html / "chapters" / f"{name}.html").read_text(encoding="utf-8")
         numbers = re.findall(r'<span class="caption-number">Fig\. ([\d.]+) </span>', page)
         assert numbers and numbers == [f"{chapter}.{i}" for i in range(1, len(numbers) + 1)], numbers
+
+
+def test_the_whole_table_of_contents_shows_at_1280_by_900(html):
+    """Every chapter, the appendix and the back matter fit the sidebar without scrolling it."""
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((html / "chapters" / "13_what_convnets_learn.html").as_uri())
+        shown = page.evaluate("""() => [...document.querySelectorAll('nav.bd-links a')].map(
+            (a) => [a.textContent.trim(), a.getBoundingClientRect().bottom])""")
+        browser.close()
+    assert [name for name, _ in shown][-2:] == ["Results", "Sources"]
+    assert all(bottom <= 900 for _, bottom in shown), shown
