@@ -65,7 +65,35 @@ function openOnTap(img) {
   img.addEventListener("click", () => window.open(img.currentSrc || img.src, "_blank"));
 }
 
+// A deep link (page.html#heading) lands on its heading although the widgets render after
+// the load event and push the text below them down: until the reader scrolls, clicks or
+// types (at most 10 s), the target goes back to the top whenever the article's height
+// changes. tests/test_browser.py opens such a link and checks where the heading is.
+function holdDeepLink() {
+  const id = decodeURIComponent(location.hash.slice(1));
+  const target = id ? document.getElementById(id) : null;
+  if (!target || !window.ResizeObserver) return;
+  const article = document.querySelector(".bd-article") || document.body;
+  const observer = new ResizeObserver(() => target.scrollIntoView());
+  const events = ["wheel", "touchstart", "keydown", "mousedown"];
+  const release = () => {
+    observer.disconnect();
+    for (const type of events) window.removeEventListener(type, release);
+  };
+  observer.observe(article);
+  for (const type of events) window.addEventListener(type, release, { passive: true });
+  setTimeout(release, 10000);
+}
+
+// Search results show a snippet of each page where the book is served over HTTP (as on
+// GitHub Pages); opened from disk the browser refuses to fetch the pages the snippets come
+// from, so there _config.yml's html_show_search_summary: false stands (titles only).
+if (location.protocol !== "file:" && typeof DOCUMENTATION_OPTIONS !== "undefined") {
+  DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = true;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  holdDeepLink();
   document.querySelectorAll("div.cell_input pre").forEach(hangCodeLines);
   for (const img of document.querySelectorAll("div.cell_output img")) {
     if (!img.closest(".jupyter-widgets, .widget-subarea, .cnnw")) openOnTap(img);

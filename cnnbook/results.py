@@ -174,8 +174,54 @@ def collect(notebook_path, results_dir):
     return found
 
 
+def agreement(entry):
+    """Say how a result stands against its source's figure: within, above or below.
+
+    Within the source's spread when the source gives one (``range``: (low, high), or
+    ``spread``: a half-width around its value); otherwise above or below its single
+    figure, by how much. Returns ``""`` for an entry without a source.
+
+    Examples
+    --------
+    >>> agreement({"value": 97.0, "unit": "%", "source": {"value": 99.2, "cite": "c"}})
+    'below, by 2.2 points'
+    >>> agreement({"value": 88.5, "unit": "%", "source": {"value": 88.2, "spread": 0.5, "cite": "c"}})
+    'within its spread (88.2 ± 0.5)'
+    """
+    source = entry.get("source")
+    if not source:
+        return ""
+    value, theirs = float(entry["value"]), float(source["value"])
+    if source.get("range") is not None or source.get("spread") is not None:
+        if source.get("range") is not None:
+            low, high = (float(v) for v in source["range"])
+            shown = f"{low:g} to {high:g}"
+        else:
+            low, high = theirs - float(source["spread"]), theirs + float(source["spread"])
+            shown = f"{theirs:g} ± {float(source['spread']):g}"
+        if low <= value <= high:
+            return f"within its spread ({shown})"
+        return f"{'above' if value > high else 'below'} its spread ({shown})"
+    if value == theirs:
+        return "the same"
+    unit = source.get("unit", entry["unit"])
+    unit = " points" if unit == "%" else _space(unit) + unit
+    return f"{'above' if value > theirs else 'below'}, by {abs(value - theirs):.1f}{unit}"
+
+
+def _result_id(name):
+    """An id that may break after its underscores only, never inside a word."""
+    return '<code class="cnnbook-result-id">' + "_<wbr>".join(name.split("_")) + "</code>"
+
+
 def page(results_dir, titles=None):
     """Return the Markdown of the book's Results page, made from the ``*.json`` files in ``results_dir``.
+
+    One table per chapter, headed by the profile its results were computed with. Each
+    row gives the result, the data and sizes it came from, and, where the chapter quotes
+    one, the source's figure for the same experiment with the source's own setting (and
+    what differs, when the source entry says so), and whether ours agrees with it
+    (:func:`agreement`). On a phone each row reads as a card (``_static/cnnbook.css``).
 
     Parameters
     ----------
@@ -189,30 +235,40 @@ def page(results_dir, titles=None):
     lines = [
         "# Results",
         "",
-        "Every result the chapters rely on, as their stored outputs computed and checked it, beside the source "
-        "article's figure for the same experiment where there is one. Each row was recorded by "
-        "`cnnbook.results.check` in the cell that computed it; the execute command wrote this page from "
-        "`results/*.json`, and a test fails if this page and the notebooks disagree.",
+        "Every result the chapters rely on, as their stored outputs computed and checked it. Each row was "
+        "recorded by `cnnbook.results.check` in the cell that computed it; the execute command wrote this page "
+        "from `results/*.json`, and a test fails if this page and the notebooks disagree.",
+        "",
+        "Where a chapter reproduces an experiment of a source, the source's figure stands beside ours with the "
+        "source's own setting, and what differs between the two runs when anything does; *agrees?* says "
+        "whether our figure is within the source's spread (where it gives one), or above or below its figure "
+        "and by how much. Each chapter says the profile its results were computed with "
+        "(`full`: the sources' settings; `quick`: smaller settings for a 2-core CPU; see the README).",
         "",
     ]
     for path in sorted(pathlib.Path(results_dir).glob("*.json")):
         stored = json.loads(path.read_text())
         document = titles.get(path.stem)
         lines.append(f"## {{doc}}`{document}`" if document else f"## {path.stem}")
-        lines += ["", "| result | value | data | train / test | profile | seconds | source's figure |",
-                  "|---|---|---|---|---|---|---|"]
+        profiles = sorted({entry["profile"] for entry in stored})
+        devices = sorted({entry["device"] for entry in stored if entry.get("device")})
+        lines += ["", f"Profile **{', '.join(profiles)}**" + (f", on {'; '.join(devices)}" if devices else "")
+                  + f"; {len(stored)} result{'s' if len(stored) != 1 else ''}.", ""]
+        lines += ["| result | value | data · train / test · seconds | source's figure (its setting) | agrees? |",
+                  "|---|---|---|---|---|"]
         for entry in stored:
             value = f"{_number(entry['value'])}{_space(entry['unit'])}{entry['unit']}"
             sizes = " / ".join("–" if n is None else f"{n:,}" for n in (entry["n_train"], entry["n_test"]))
-            seconds = "–" if entry["seconds"] is None else f"{entry['seconds']:.1f}"
+            seconds = "" if entry["seconds"] is None else f" · {entry['seconds']:.1f}\u00a0s"  # no break before "s"
             source = entry.get("source")
             if source:
                 unit = source.get("unit", entry["unit"])
-                note = f", {source['note']}" if source.get("note") else ""
-                quoted = f"{_number(source['value'])}{_space(unit)}{unit} {{cite:p}}`{source['cite']}`{note}"
+                note = f" ({source['note']})" if source.get("note") else ""
+                differs = f"; differs: {source['differs']}" if source.get("differs") else ""
+                quoted = f"{_number(source['value'])}{_space(unit)}{unit} {{cite:p}}`{source['cite']}`{note}{differs}"
             else:
                 quoted = "–"
-            lines.append(f"| `{entry['id']}` | {value} | {entry['data']} | {sizes} | {entry['profile']} "
-                         f"| {seconds} | {quoted} |")
+            lines.append(f"| {_result_id(entry['id'])} | {value} | {entry['data']} · {sizes}{seconds} "
+                         f"| {quoted} | {agreement(entry) or '–'} |")
         lines.append("")
     return "\n".join(lines)

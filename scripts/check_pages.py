@@ -6,9 +6,10 @@ For each page and width it counts console and page errors, requests that leave
 the disk (the network is refused), output blocks and display equations wider
 than their box, code cells that scroll sideways, whether the page itself is
 wider than the window, and the figures: how many images are shown, how many
-are numbered with a caption, and the smallest scale at which one is shown.
+are numbered with a caption, the smallest scale at which one is shown, and
+the images drawn more than 2% off their natural aspect ratio (squashed).
 Exits with 1 when any page has an error, an external request, a cut-off
-output or a page wider than the window.
+output, a squashed image or a page wider than the window.
 """
 
 import argparse
@@ -31,8 +32,15 @@ MEASURE = """() => {
     .filter(wide).map(text);
   const code = [...document.querySelectorAll('.cell_input pre')];
   const images = [...document.querySelectorAll('.cell_output img')];
-  const scales = images.filter(i => i.naturalWidth > 0)
-    .map(i => i.getBoundingClientRect().width / (i.naturalWidth / 2));
+  const drawn = images.filter(i => i.naturalWidth > 0 && i.getBoundingClientRect().height > 0);
+  const scales = drawn.map(i => i.getBoundingClientRect().width / (i.naturalWidth / 2));
+  // How far each image is drawn from its own shape: drawn width/height over natural width/height.
+  const shapes = drawn.map(i => {
+    const box = i.getBoundingClientRect();
+    return (box.width / box.height) / (i.naturalWidth / i.naturalHeight);
+  });
+  const squashed = drawn.map((img, k) => [img, shapes[k]]).filter(([, r]) => Math.abs(r - 1) > 0.02)
+    .map(([img, r]) => `${(img.alt || img.src.split('/').pop()).slice(0, 50)}: drawn at ${(r * 100).toFixed(1)}% of its aspect ratio`);
   return {
     outputs, equations,
     code: code.length, code_wide: code.filter(wide).length,
@@ -41,6 +49,8 @@ MEASURE = """() => {
     numbered: document.querySelectorAll('figure .caption-number').length,
     no_alt: images.filter(i => !i.alt || /\.(png|jpe?g|svg)$/i.test(i.alt)).length,
     min_scale: scales.length ? Math.min(...scales) : null,
+    squashed,
+    worst_shape: shapes.length ? Math.min(...shapes.map(r => Math.min(r, 1 / r))) : null,
     shrunk: [...document.querySelectorAll('[data-cnnbook-fit]')]
       .map(e => parseFloat(getComputedStyle(e).fontSize)),
   };
@@ -108,10 +118,12 @@ def audit(html, widths):
 
 
 def problems(found):
-    """What a reader must not meet: errors, cut-off outputs, a page wider than the window."""
+    """What a reader must not meet: errors, cut-off outputs, a page wider than the window,
+    a figure drawn more than 2% off its own aspect ratio."""
     return (
         found["errors"]
         + found["outputs"]
+        + found["squashed"]
         + (["page wider than window"] if found["page_wide"] else [])
     )
 
@@ -128,19 +140,21 @@ def check(widths, details):
                 f"\n{width} px: errors, cut-off outputs, wide equations, "
                 "code scrolling/all, page wider than window, images numbered/all "
                 "(without alt text), "
-                "smallest image scale, text shrunk to fit (count, smallest px)"
+                "smallest image scale, images squashed (>2% off their aspect ratio, worst), "
+                "text shrunk to fit (count, smallest px)"
             )
-        scale = found["min_scale"]
+        scale, shape = found["min_scale"], found["worst_shape"]
         print(
             f"  {name!s:42} {len(found['errors']):2} {len(found['outputs']):3} "
             f"{len(found['equations']):3} {found['code_wide']:4}/{found['code']:<4}"
             f" {'WIDE' if found['page_wide'] else 'ok  '}"
             f" {found['numbered']:3}/{found['images']:<3}({found['no_alt']})"
             f" {'' if scale is None else f'{scale:.0%}':4}"
+            f" {len(found['squashed']):3} {'' if shape is None else f'{shape:.0%}':4}"
             f" {shrunk_text(found['shrunk'])}"
         )
         if details:
-            for item in found["errors"] + found["outputs"] + found["equations"]:
+            for item in found["errors"] + found["outputs"] + found["equations"] + found["squashed"]:
                 print("      ", item)
         failed |= bool(problems(found))
     return failed

@@ -35,13 +35,21 @@ from browser import build_page, open_offline, pytestmark, widget_notebook  # noq
 
 
 def _demo_notebook():
-    return widget_notebook(
+    from nbformat.v4 import new_markdown_cell
+
+    notebook = widget_notebook(
         "Widgets\n\nThe output size is $o = \\lfloor (n + 2p - d(k-1) - 1)/s \\rfloor + 1$.",
         ["import numpy as np\nfrom cnnbook.widgets import KernelExplorer, ConvArithmeticExplorer, PoolingExplorer",
          "image = (np.random.default_rng(0).random((12, 16)) * 255).astype(np.uint8)\n"
          "KernelExplorer(image, 'sharpen')",
          "ConvArithmeticExplorer(input_size=5, kernel_size=3, padding=1, stride=2)",
-         "PoolingExplorer()"])
+         "PoolingExplorer()",
+         "import keras\nfrom cnnbook.widgets import FeatureMapExplorer\n"
+         "net = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, 3, name='conv')])\n"
+         "FeatureMapExplorer(net, np.random.default_rng(1).random((2, 8, 8)), labels=['a', 'b'])"])
+    # A heading below every widget, with text enough under it to scroll it to the top (deep links).
+    notebook.cells.append(new_markdown_cell("## Below the widgets\n\n" + "A line of text.\n\n" * 60))
+    return notebook
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +58,13 @@ def page_url(tmp_path_factory):
     return build_page(tmp_path_factory.mktemp("book"), "widgets", _demo_notebook()).as_uri()
 
 
-def _open(browser, url, color_scheme="light"):
+def _open(browser, url, color_scheme="light", width=1100):
     """Open `url` with the network off once the widgets and the math are drawn; return (page, problems)."""
-    page, problems = open_offline(browser, url, color_scheme=color_scheme)
+    page, problems = open_offline(browser, url, color_scheme=color_scheme, width=width)
     page.wait_for_selector(".cnnw-kernel", timeout=30_000)
     page.wait_for_selector(".cnnw-arith", timeout=10_000)
     page.wait_for_selector(".cnnw-pool", timeout=10_000)
+    page.wait_for_selector(".cnnbook-fm", timeout=10_000)
     page.wait_for_selector("mjx-container", timeout=10_000)
     return page, problems
 
@@ -352,8 +361,64 @@ def test_pooling_explorer(browser, page_url):
 def test_widgets_follow_the_theme(browser, page_url, scheme, tmp_path):
     page, problems = _open(browser, page_url, color_scheme=scheme)
     page.wait_for_function("document.documentElement.dataset.theme === '%s'" % scheme)
-    background = page.evaluate("getComputedStyle(document.querySelector('.cnnw-pool')).backgroundColor")
-    rgb = [int(v) for v in background[background.index("(") + 1:-1].split(",")[:3]]
-    assert (sum(rgb) / 3 > 128) == (scheme == "light"), background
+    for widget in (".cnnw-kernel", ".cnnw-arith", ".cnnw-pool", ".cnnbook-fm"):
+        background, color = page.evaluate(
+            "w => { const s = getComputedStyle(document.querySelector(w)); return [s.backgroundColor, s.color]; }",
+            widget)
+        rgb = [int(v) for v in background[background.index("(") + 1:-1].split(",")[:3]]
+        ink = [int(v) for v in color[color.index("(") + 1:-1].split(",")[:3]]
+        assert (sum(rgb) / 3 > 128) == (scheme == "light"), (widget, background)
+        assert (sum(ink) / 3 > 128) == (scheme == "dark"), (widget, color)
+    # No light card behind a widget in dark mode (the theme's default for widgets).
+    cards = page.evaluate("""() => [...document.querySelectorAll('.widget-subarea')].map(
+        (e) => getComputedStyle(e).backgroundColor)""")
+    for card in cards:
+        parts = [float(v) for v in card[card.index("(") + 1:-1].split(",")]
+        assert len(parts) == 4 and parts[3] == 0 or (sum(parts[:3]) / 3 > 128) == (scheme == "light"), card
     page.screenshot(path=str(tmp_path / f"widgets-{scheme}.png"), full_page=True)
+    assert problems == []
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_kernel_explorer_input_and_output_side_by_side(browser, page_url, width):
+    """Before and after next to each other on a wide screen; stacked on a phone, without overflow."""
+    page, problems = _open(browser, page_url, width=width)
+    tops = page.evaluate("""() => ['.cnnw-input-canvas', '.cnnw-output-canvas'].map(
+        (s) => document.querySelector(s).getBoundingClientRect().top)""")
+    if width > 1000:
+        assert abs(tops[0] - tops[1]) < 1, tops
+    else:
+        assert tops[1] > tops[0] + 50, tops
+    overflow = page.evaluate("() => { const r = document.querySelector('.cnnw-kernel'); return r.scrollWidth - r.clientWidth; }")
+    assert overflow <= 0
+    assert problems == []
+
+
+def test_widgets_keep_the_focus_after_a_click(browser, page_url):
+    """A click on a widget's cell leaves the keyboard focus in the widget, so the arrow keys go on working."""
+    page, problems = _open(browser, page_url)
+    inside = "(w) => document.querySelector(w).contains(document.activeElement)"
+    page.click(".cnnw-pool .cnnw-pool-output button[data-row='1'][data-col='1']")
+    assert page.evaluate(inside, ".cnnw-pool")
+    page.keyboard.press("ArrowUp")
+    pressed = page.locator(".cnnw-pool .cnnw-pool-output button[aria-pressed='true']")
+    assert (pressed.get_attribute("data-row"), pressed.get_attribute("data-col")) == ("0", "1")
+    page.click(".cnnbook-fm .cnnbook-fm-cell >> nth=1")
+    assert page.evaluate(inside, ".cnnbook-fm")
+    assert page.locator(".cnnbook-fm .cnnbook-fm-cell >> nth=1").get_attribute("aria-pressed") == "true"
+    page.click(".cnnw-kernel .cnnw-output-canvas")
+    assert page.evaluate(inside, ".cnnw-kernel")
+    page.click(".cnnw-arith svg.cnnw-arith-svg .cnnw-c-out >> nth=1")
+    assert page.evaluate(inside, ".cnnw-arith")
+    assert problems == []
+
+
+def test_deep_link_below_the_widgets_lands_on_its_heading(browser, page_url):
+    """The widgets render after the load event and push the text down; a link to a heading below
+    them must still show that heading at the top of the window once they have rendered."""
+    page, problems = open_offline(browser, page_url + "#below-the-widgets")
+    page.wait_for_selector(".cnnbook-fm", timeout=30_000)
+    page.wait_for_timeout(1500)
+    top = page.evaluate("() => document.getElementById('below-the-widgets').getBoundingClientRect().top")
+    assert -5 <= top <= 120, top
     assert problems == []

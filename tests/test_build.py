@@ -148,3 +148,39 @@ def test_wrapped_code_keeps_its_text_for_copying(html):
             context.close()
         browser.close()
     assert texts[True] == texts[False] and len(texts[True]) > 5
+
+
+def test_citations_and_reference_lists_use_one_author_year_style(html):
+    """The text cites "[Chollet, 2017]" and the reference list labels the work the same way."""
+    page = (html / "chapters" / "07_first_convnet.html").read_text(encoding="utf-8")
+    cited = {re.sub(r"<[^>]+>", "", text) for text in re.findall(
+        r'<span class="bibtex-citation"[^>]*>\[<a [^>]*>(.*?)</a>\]</span>', page, re.S)}
+    labels = {re.sub(r"<[^>]+>", "", text) for text in re.findall(
+        r'role="doc-biblioentry">\s*<span class="label"><span class="fn-bracket">\[</span>(.*?)'
+        r'<span class="fn-bracket">\]</span>', page, re.S)}
+    assert "Chollet, 2017" in cited and labels, (cited, labels)
+    assert cited <= labels, (cited, labels)
+    assert all(re.fullmatch(r".+, \d{4}[a-z]?", label) for label in labels), labels
+
+
+def test_figures_are_numbered_per_chapter(html):
+    for name, chapter in (("01_convolution_kernels", 1), ("07_first_convnet", 7)):
+        page = (html / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+        numbers = re.findall(r'<span class="caption-number">Fig\. ([\d.]+) </span>', page)
+        assert numbers and numbers == [f"{chapter}.{i}" for i in range(1, len(numbers) + 1)], numbers
+
+
+def test_the_whole_table_of_contents_shows_at_1280_by_900(html):
+    """Every chapter, the appendix and the back matter fit the sidebar without scrolling it."""
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((html / "chapters" / "13_what_convnets_learn.html").as_uri())
+        shown = page.evaluate("""() => [...document.querySelectorAll('nav.bd-links a')].map(
+            (a) => [a.textContent.trim(), a.getBoundingClientRect().bottom])""")
+        browser.close()
+    assert [name for name, _ in shown][-2:] == ["Results", "Sources"]
+    assert all(bottom <= 900 for _, bottom in shown), shown

@@ -382,3 +382,68 @@ def test_fits_the_column(browser, book, width, tmp_path):
     if os.environ.get("CNNBOOK_SCREENSHOTS"):
         shutil.copy(tmp_path / f"digit-{width}.png", os.environ["CNNBOOK_SCREENSHOTS"])
     assert problems == []
+
+
+def _ink(page):
+    """The mean colour (RGB) of the pad's most opaque pixels: the ink as drawn."""
+    return np.array(page.evaluate("""() => {
+        const c = document.querySelector('.cnnw-digit canvas.cnnw-dc-pad');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; const sum = [0, 0, 0];
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 250) { n++; for (let k = 0; k < 3; k++) sum[k] += d[i + k]; }
+        return sum.map((s) => s / Math.max(n, 1)); }"""))
+
+
+def test_repaints_the_ink_when_the_theme_changes(browser, book):
+    """The theme switch (data-theme on <html>) and the system's colour scheme both redraw the
+    digit on the pad in the new ink: dark ink on light paper, light ink on dark."""
+    url, _, _ = book
+    page, problems = _open(browser, url, color_scheme="light")
+    page.wait_for_function("document.documentElement.dataset.theme === 'light'")
+    assert _ink(page).mean() < 100  # the first example, loaded at the start, in dark ink
+    # The book's theme switch: pydata-sphinx-theme sets data-theme on <html>.
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+    _frame(page)
+    assert _ink(page).mean() > 155
+    page.evaluate("document.documentElement.dataset.theme = 'light'")
+    _frame(page)
+    assert _ink(page).mean() < 100
+    # The system's colour scheme, with the book's switch on "auto".
+    page.evaluate("document.documentElement.dataset.mode = 'auto'")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function("document.documentElement.dataset.theme === 'dark'")
+    _frame(page)
+    assert _ink(page).mean() > 155
+    assert problems == []
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_fits_its_longest_label_and_keeps_its_size_while_drawing(browser, book, width):
+    url, _, _ = book
+    page, problems = _open(browser, url, width=width)
+    # The longest label, "100.0%", in every row (the top one in bold) is drawn whole.
+    page.evaluate("""() => document.querySelectorAll('.cnnw-digit .cnnw-dc-pct')
+        .forEach((s) => { s.textContent = '100.0%'; })""")
+    cut = page.evaluate("""() => [...document.querySelectorAll('.cnnw-digit .cnnw-dc-pct')].filter((s) => {
+        const box = s.getBoundingClientRect(), bars = s.closest('.cnnw-dc-result').getBoundingClientRect();
+        return s.scrollWidth > s.clientWidth || box.right > bars.right + 0.5; }).length""")
+    assert cut == 0
+    # Clear, then draw: the widget and its tables keep their size and place.
+    page.click(".cnnw-digit button:has-text('Clear')")
+    _frame(page)
+    measure = """() => { const r = document.querySelector('.cnnw-digit');
+        const t = r.querySelector("table[aria-label='Products']").getBoundingClientRect();
+        return [r.getBoundingClientRect().height, t.top - r.getBoundingClientRect().top, t.width]; }"""
+    before = page.evaluate(measure)
+    _stroke(page, [(0.3, 0.2), (0.7, 0.25), (0.4, 0.8)])
+    page.mouse.move(0, 0)
+    maps = page.locator(".cnnw-digit canvas.cnnw-dc-maps").first
+    box = maps.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.03, box["y"] + box["height"] * 0.4)  # hover: numbers in the tables
+    after = page.evaluate(measure)
+    np.testing.assert_allclose(after, before, atol=1)
+    if width > 1000:  # the three tables side by side: the products on the first row
+        same_row = page.evaluate("""() => { const t = [...document.querySelectorAll('.cnnw-digit .cnnw-dc-detail table')]
+            .map((e) => e.getBoundingClientRect().top); return Math.max(...t) - Math.min(...t); }""")
+        assert same_row < 1
+    assert problems == []

@@ -88,7 +88,26 @@ def test_page_shows_the_sources_figure(tmp_path):
     (tmp_path / "08_lenet.json").write_text(json.dumps(stored))
     text = results.page(tmp_path, {"08_lenet": "chapters/08_lenet"})
     assert "## {doc}`chapters/08_lenet`" in text
-    assert "| `a` | 88.40% | d |" in text and "75.30% {cite:p}`d2l2020lenet`, x |" in text
+    assert "| <code class=\"cnnbook-result-id\">a</code> | 88.40% | d · – / – |" in text
+    assert "| 75.30% {cite:p}`d2l2020lenet` (x) | above, by 13.1 points |" in text
+    assert "Profile **quick**" in text
+
+
+def test_agreement_with_the_source():
+    def said(value, **source):
+        return results.agreement({"value": value, "unit": "%", "source": {"value": 90.0, "cite": "c"} | source})
+
+    assert said(91.0, spread=2) == "within its spread (90 ± 2)"
+    assert said(93.0, spread=2) == "above its spread (90 ± 2)"
+    assert said(80.0, range=(85, 95)) == "below its spread (85 to 95)"
+    assert said(89.5) == "below, by 0.5 points"
+    assert said(90.0) == "the same"
+    assert results.agreement({"value": 1.0, "unit": "%", "source": None}) == ""
+
+
+def test_result_ids_break_only_after_underscores(tmp_path):
+    (tmp_path / "07_x.json").write_text(json.dumps([entry("dense_accuracy")]))
+    assert "dense_<wbr>accuracy</code>" in results.page(tmp_path)
 
 
 # The stored book ------------------------------------------------------------------------------------------

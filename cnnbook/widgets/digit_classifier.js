@@ -687,8 +687,12 @@ function render({ model, el: host }) {
 
   model.on("change:image", () => { if (!sending) fromModel(); });
   fromModel();
+  // The ink is drawn in the theme's text colour: redraw it when the theme changes, or a
+  // digit drawn on light paper turns nearly invisible on dark.
+  const stopFollowingTheme = onThemeChange(repaintPad);
   root.cnnwUpdate = update; // test and benchmark hooks: one synchronous frame, and its phases' times
   root.cnnwTimes = times;
+  return stopFollowingTheme;
 }
 
 export default { render };

@@ -33,3 +33,17 @@ for (let v = 0; v < 256; v++) {
   const i = Math.min(Math.floor(t), VIRIDIS.length - 2), f = t - i;
   for (let k = 0; k < 3; k++) VIRIDIS_LUT[v * 3 + k] = VIRIDIS[i][k] * (1 - f) + VIRIDIS[i + 1][k] * f;
 }
+
+/** Call `callback` whenever the page's colour theme may have changed: the book's theme
+ *  switch (data-theme on <html>), JupyterLab's (data-jp-theme-light on <body>) or the
+ *  system's prefers-color-scheme. For what CSS cannot repaint itself, such as ink already
+ *  drawn on a canvas. Returns a function that stops listening (for render's cleanup). */
+function onThemeChange(callback) {
+  const run = () => callback();
+  const observer = new MutationObserver(run);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+  if (document.body) observer.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light"] });
+  const media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  if (media) media.addEventListener("change", run);
+  return () => { observer.disconnect(); if (media) media.removeEventListener("change", run); };
+}

@@ -38,7 +38,7 @@ function fmt(x) {
 }
 
 function render({ model, el: root }) {
-  const container = el("div", {class: "cnnbook-fm"});
+  const container = el("div", {class: "cnnw cnnbook-fm"});
   root.appendChild(container);
 
   const imageRow = el("div", {class: "cnnbook-fm-images"});
@@ -113,21 +113,29 @@ function render({ model, el: root }) {
     const layer = s.info[Math.min(s.layer, s.info.length - 1)];
     const channel = Math.min(s.channel, layer.channels.length - 1);
     layerSelect.value = String(s.layer);
-    imageRow.querySelectorAll("button").forEach((b, i) => b.classList.toggle("selected", i === s.image));
+    imageRow.querySelectorAll("button").forEach((b, i) => {
+      b.classList.toggle("selected", i === s.image);
+      b.setAttribute("aria-pressed", String(i === s.image));
+    });
     const size = layer.height * layer.width;
     const count = layer.channels.length;
+    // The channel buttons are drawn anew: a reader who clicked one keeps the keyboard focus
+    // on the widget (on the channel now selected), not on the page.
+    const focused = grid.contains(document.activeElement);
     grid.replaceChildren();
     layer.channels.forEach((number, c) => {
       const button = el("button", {class: "cnnbook-fm-cell"});
       button.type = "button";
       button.title = `channel ${number}`;
       button.classList.toggle("selected", c === channel);
+      button.setAttribute("aria-pressed", String(c === channel));
       const canvas = el("canvas");
       paint(canvas, s.maps, layer.offset + (s.image * count + c) * size, layer.height, layer.width, "map");
       button.append(canvas, el("span", {text: String(number)}));
       button.addEventListener("click", () => choose({ channel: c }));
       grid.appendChild(button);
     });
+    if (focused) grid.children[channel]?.focus();
     drawImage(bigInput, s, s.image);
     paint(bigMap, s.maps, layer.offset + (s.image * count + channel) * size, layer.height, layer.width, "map");
     caption.textContent = `${layer.name}, channel ${layer.channels[channel]} of ${layer.total_channels} ` +

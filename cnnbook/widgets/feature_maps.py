@@ -102,7 +102,7 @@ class FeatureMapExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("feature_maps.js")
-    _css = HERE / "feature_maps.css"
+    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "feature_maps.css").read_text()
 
     images = traitlets.Bytes().tag(sync=True)
     image_shape = traitlets.List(traitlets.Int()).tag(sync=True)

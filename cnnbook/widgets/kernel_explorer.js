@@ -124,10 +124,11 @@ function render({ model, el: host }) {
   const inCanvas = el("canvas", { tabindex: "0", role: "img", class: "cnnw-input-canvas" });
   const outCanvas = el("canvas", { tabindex: "0", role: "img", class: "cnnw-output-canvas" });
   const kernelTable = el("table", { class: "cnnw-grid cnnw-kernel-grid" });
-  const row = el("div", { class: "cnnw-row" },
-    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Input" }), inCanvas),
+  // Input, kernel and output side by side (the images shrink to share the row); stacked on a phone.
+  const row = el("div", { class: "cnnw-row cnnw-ke-row" },
+    el("div", { class: "cnnw-panel cnnw-ke-image" }, el("span", { class: "cnnw-caption", text: "Input" }), inCanvas),
     el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Kernel (editable)" }), kernelTable),
-    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Output" }), outCanvas));
+    el("div", { class: "cnnw-panel cnnw-ke-image" }, el("span", { class: "cnnw-caption", text: "Output" }), outCanvas));
 
   // ---- the arithmetic at the selected pixel --------------------------------
   const windowTable = el("table", { class: "cnnw-grid", "aria-label": "Input window" });
@@ -164,8 +165,9 @@ function render({ model, el: host }) {
     const shown = Math.min(W * scale, Math.round(300 * W / Math.max(H, W)));
     for (const [c, b] of [[inCanvas, inBuffer], [outCanvas, outBuffer]]) {
       c.width = W * scale; c.height = H * scale; b.width = W; b.height = H;
-      c.style.width = `${shown}px`; c.style.height = "auto";
+      c.style.width = "100%"; c.style.maxWidth = `${shown}px`; c.style.height = "auto";
     }
+    for (const panel of row.querySelectorAll(".cnnw-ke-image")) panel.style.flexBasis = `${shown}px`;
     root.dataset.imageShape = `${H}x${W}`;
     out = new Float64Array(H * W);
     rgbaIn = new ImageData(W, H);

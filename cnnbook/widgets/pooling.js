@@ -141,7 +141,8 @@ function render({ model, el: host }) {
           "data-row": r, "data-col": c, "data-value": String(res.output[r][c]),
           "aria-label": `output row ${r} column ${c}: ${fmt(res.output[r][c])}`, text: fmt(res.output[r][c]),
         });
-        button.addEventListener("click", () => choose(r, c, false));
+        // focus: the clicked button is drawn anew, and the arrow keys must go on working.
+        button.addEventListener("click", () => choose(r, c, true));
         tr.append(el("td", {}, button));
       }
       outputTable.append(tr);
