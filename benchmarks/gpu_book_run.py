@@ -44,7 +44,8 @@ How the time is spent:
 Usage, on a GPU machine where ``keras`` is installed (see the README section
 "Running the book on a GPU" for the carried folder and its one command)::
 
-    python benchmarks/gpu_book_run.py                    # every net, JAX then PyTorch, about 7.5 minutes
+    python benchmarks/gpu_book_run.py                    # every net, JAX then PyTorch, under 8 minutes
+    python benchmarks/gpu_book_run.py --plan             # the time estimate from the nets' multiply-adds
     python benchmarks/gpu_book_run.py --backends jax --nets alexnet,resnet18 --budget 120
 
 The figures go to ``--out-dir`` (default ``results/gpu``), one file per device,
@@ -134,7 +135,8 @@ def parse_args(argv=None):
     parser.add_argument("--backends", default=None,
                         help="comma-separated Keras backends, in order (default: jax,torch, those installed)")
     parser.add_argument("--nets", default=",".join(NET_KEYS), help=f"comma-separated, from {', '.join(NET_KEYS)}")
-    parser.add_argument("--budget", type=float, default=450, help="seconds for the whole run (default 450)")
+    parser.add_argument("--budget", type=float, default=410,
+                        help="seconds for the whole run; a child may overrun its share by 60 s (default 410)")
     parser.add_argument("--net-cap", type=float, default=40, help="most seconds of timed training per net")
     parser.add_argument("--deep-epochs", type=int, default=3,
                         help="epochs for the nets of chapters 10 and 11 (their `full` profile trains 10)")
@@ -146,6 +148,10 @@ def parse_args(argv=None):
                         choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"),
                         help="Keras dtype policy; auto: as cnnbook.runtime.setup (mixed_float16 on a GPU)")
     parser.add_argument("--out-dir", default=os.path.join("results", "gpu"), help="folder of the results file")
+    parser.add_argument("--plan", action="store_true",
+                        help="print the time estimate from each net's multiply-adds and exit (trains nothing)")
+    parser.add_argument("--assume-tflops", type=float, default=100,
+                        help="sustained training rate that --plan assumes, in TFLOP/s (default 100)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)  # the backend a child process runs
     parser.add_argument("--deadline", type=float, default=None, help=argparse.SUPPRESS)  # time.time() to end by
     parser.add_argument("--run-id", default=None, help=argparse.SUPPRESS)
@@ -179,6 +185,8 @@ def main(argv=None):
     args = parse_args(argv)
     if args.child:
         return run_backend(args)
+    if args.plan:
+        return plan(args)
     started = time.time()
     backends = args.backends.split(",") if args.backends else installed_backends()
     backends = [b.strip() for b in backends if b.strip()]
@@ -261,9 +269,44 @@ def format_rows(rows):
             continue
         mark = "*" if row["epoch_s_how"] == "extrapolated" else " "
         lines.append(f"{row['title']:<14}{row['backend']:<8}{row['image_px']:>5}{row['precision']:>16}"
-                     f"{row['images_per_s']:>10,.0f}{row['epoch_s']:>9.1f}{mark}{row['epochs_run']:>8.2f}"
+                     f"{row['images_per_s']:>10,.0f}{_seconds(row['epoch_s']):>9}{mark}{row['epochs_run']:>8.2f}"
                      f"{row['test_accuracy']:>9.1f}%  {row['device']}")
     return "\n".join(lines)
+
+
+def _seconds(value):
+    """Seconds with three significant digits: 0.0431, 2.35, 41.2, 318."""
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def plan(args):
+    """Print, per net, its training work and the seconds it would take at ``--assume-tflops``; return 0.
+
+    Training FLOPs per image are taken as 3 x 2 x the forward multiply-adds
+    (forward, and a backward pass of about twice the forward's work), counted by
+    `cnnbook.architectures.layer_table` over convolutions and dense layers.
+    """
+    from cnnbook import architectures
+
+    print(f"{'net':<14}{'M mult-adds/img':>16}{'train GFLOP/img':>16}{'epochs':>7}{'images':>10}"
+          f"{'TFLOP':>8}{'s at ' + format(args.assume_tflops, 'g') + ' TFLOP/s':>18}")
+    total = 0.0
+    for spec in _net_specs():
+        if spec["key"] not in args.nets:
+            continue
+        net = spec["build"]()
+        macs = sum(row["macs"] for row in architectures.layer_table(net))
+        n_train = 60_000 if spec["data"] == "fashion_mnist" else 8_004
+        n_fit = min(n_train - int(spec["hold_out"] * n_train), args.train_images or n_train)
+        epochs = args.epochs or (min(args.deep_epochs, spec["epochs"]) if spec["deep"] else spec["epochs"])
+        flop = 6 * macs * n_fit * epochs
+        seconds = flop / (args.assume_tflops * 1e12)
+        total += seconds
+        print(f"{spec['title']:<14}{macs / 1e6:>16,.1f}{6 * macs / 1e9:>16.3f}{epochs:>7}{n_fit * epochs:>10,}"
+              f"{flop / 1e12:>8,.1f}{_seconds(seconds):>18}")
+    print(f"training in all: {_seconds(total)} s at {args.assume_tflops:g} TFLOP/s, before compiling, "
+          f"per-step overheads and the per-net cap of {args.net_cap:g} s")
+    return 0
 
 
 # ---------------------------------------------------------------- the child: one backend, every net
@@ -294,11 +337,12 @@ def run_backend(args):
     deadline = args.deadline or time.time() + args.budget
     for position, spec in enumerate(specs):
         left = deadline - time.time()
-        cap = min(args.net_cap, TRAIN_SHARE * left / (len(specs) - position))
+        share = TRAIN_SHARE * left / (len(specs) - position)
+        cap = min(args.net_cap, share)
         row = {"net": spec["key"], "title": spec["title"], "chapter": spec["chapter"], "image_px": spec["size"],
                "backend": args.child, "backend_version": version, "keras": keras.__version__,
                "precision": precision}
-        if cap < 1:
+        if share < 3:  # too little left to compile and train this net
             row["status"] = f"not run: {left:.0f} s left of this backend's share"
             print(f"[{args.child}] {spec['title']}: {row['status']}", flush=True)
         else:

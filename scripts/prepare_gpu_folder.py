@@ -41,7 +41,7 @@ LIMIT = 64 * 2**20
 RUN_SH = """\
 #!/bin/sh
 # The book's GPU run in one command: install Keras from wheels/ (no network), then train every net.
-# Usage: sh gpu_run/run.sh [options of gpu_book_run.py, e.g. --out-dir DIR --budget 450]
+# Usage: sh gpu_run/run.sh [options of gpu_book_run.py, e.g. --out-dir DIR --budget 410]
 # PYTHON names the interpreter (default python3); the wheels go to $TMPDIR/cnnbook-gpu-site.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,7 +49,7 @@ python=${PYTHON:-python3}
 site=${TMPDIR:-/tmp}/cnnbook-gpu-site
 "$python" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" \\
     --find-links "$here/wheels" keras namex optree
-PYTHONPATH="$site:$here" CNNBOOK_DATA="$here/data" CNNBOOK_OFFLINE=1 PYTHONUNBUFFERED=1 \\
+PYTHONPATH="$site:$here${PYTHONPATH:+:$PYTHONPATH}" CNNBOOK_DATA="$here/data" CNNBOOK_OFFLINE=1 PYTHONUNBUFFERED=1 \\
     exec "$python" -u "$here/gpu_book_run.py" "$@"
 """
 
