@@ -327,8 +327,9 @@ def run_backend(args):
     device = runtime.device_description()
     version = _backend_version(args.child)
     out = pathlib.Path(args.out_dir) / f"{_slug(device)}.json"
+    passed = sys.argv[1:sys.argv.index("--child")] if "--child" in sys.argv else sys.argv[1:]
     header = {"format": FORMAT, "run_id": args.run_id or "standalone", "device": device,
-              "budget_s": args.budget, "net_cap_s": args.net_cap, "command": " ".join(sys.argv[1:])}
+              "budget_s": args.budget, "net_cap_s": args.net_cap, "arguments": " ".join(passed)}
     print(f"[{args.child}] {device}; {version}, Keras {keras.__version__}; precision {precision}; "
           f"results to {out}", flush=True)
     data = {}
@@ -391,6 +392,8 @@ def train_one(spec, data, args, cap):
     import numpy as np
     from keras import layers
 
+    from cnnbook import runtime
+
     tag = f"[{args.child}] {spec['title']}"
     n_fit = len(data["x_train"]) - int(spec["hold_out"] * len(data["x_train"]))  # the chapters' hold-out
     n_fit = min(n_fit, args.train_images or n_fit)
@@ -435,8 +438,8 @@ def train_one(spec, data, args, cap):
     epochs_run = clock.images / n_fit
     stopped = "cap" if clock.capped else "epochs"
     print(f"{tag}: {ips:,.0f} images/s, {epoch_s:.1f} s/epoch ({how}), test accuracy {100 * accuracy:.1f}% "
-          f"after {epochs_run:.2f} epochs (stopped by {stopped}); warm-up {warm_s:.1f} s, test {test_s:.1f} s",
-          flush=True)
+          f"after {epochs_run:.2f} epochs (stopped by {stopped}); warm-up {warm_s:.1f} s, test {test_s:.1f} s; "
+          f"{args.child}, {keras.mixed_precision.global_policy().name}, {runtime.device_description()}", flush=True)
     return {"data": data["source"], "parameters": int(net.count_params()), "batch_size": batch,
             "train_images": n_fit, "test_images": n_test, "epochs_planned": epochs, "chapter_epochs": spec["epochs"],
             "epochs_run": round(epochs_run, 3), "stopped_by": stopped, "warmup_s": round(warm_s, 2),
