@@ -42,11 +42,11 @@ RUN_SH = """\
 #!/bin/sh
 # The book's GPU run in one command: install Keras from wheels/ (no network), then train every net.
 # Usage: sh gpu_run/run.sh [options of gpu_book_run.py, e.g. --out-dir DIR --budget 410]
-# PYTHON names the interpreter (default python3); the wheels go to $TMPDIR/cnnbook-gpu-site.
+# PYTHON names the interpreter (default python3); the wheels are installed in a new folder in $TMPDIR.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON:-python3}
-site=${TMPDIR:-/tmp}/cnnbook-gpu-site
+site=$(mktemp -d)/site  # a fresh folder in $TMPDIR
 "$python" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" \\
     --find-links "$here/wheels" keras namex optree
 PYTHONPATH="$site:$here${PYTHONPATH:+:$PYTHONPATH}" CNNBOOK_DATA="$here/data" CNNBOOK_OFFLINE=1 PYTHONUNBUFFERED=1 \\

@@ -139,7 +139,7 @@ def test_the_prepared_folder_installs_offline_and_runs(tmp_path):
     assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
     rows = json.loads(next((tmp_path / "out").glob("*.json")).read_text())["rows"]
     assert [row["status"] for row in rows] == ["ok", "ok"]
-    assert (tmp_path / "cnnbook-gpu-site" / "keras").is_dir()
+    assert len(list(tmp_path.glob("*/site/keras/__init__.py"))) == 1  # installed from the folder's wheel
     size = sum(f.stat().st_size for f in FOLDER.rglob("*") if f.is_file())
     assert size < 48 * 2**20, f"the folder holds {size / 2**20:.1f} MiB; with the checkout it must stay under 64"
 
