@@ -271,4 +271,70 @@ def page(results_dir, titles=None):
             lines.append(f"| {_result_id(entry['id'])} | {value} | {entry['data']} · {sizes}{seconds} "
                          f"| {quoted} | {agreement(entry) or '–'} |")
         lines.append("")
+    lines.append(gpu_section(pathlib.Path(results_dir) / "gpu"))
+    return "\n".join(lines)
+
+
+#: The format of the files ``benchmarks/gpu_book_run.py`` writes, one per device, in ``results/gpu/``.
+GPU_RUN_FORMAT = "cnnbook-gpu-run/1"
+
+
+def gpu_section(folder):
+    """Return the Markdown of the Results page's GPU section, from the files ``benchmarks/gpu_book_run.py`` wrote.
+
+    One table per GPU: for each net and Keras backend, the images per second of
+    training after warm-up, the seconds per epoch, the epochs the run's budget
+    allowed and the test accuracy after them. Files of another format, and runs
+    on a CPU, are left out. Without any GPU file the section says that the GPU
+    figures were not obtained.
+
+    Parameters
+    ----------
+    folder : path-like
+        The folder of ``<device>.json`` files (``results/gpu``); it need not exist.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(gpu_section("no-such-folder").splitlines()[2])  # doctest: +ELLIPSIS
+    GPU figures: **not obtained**. ...
+    """
+    folder = pathlib.Path(folder)
+    runs = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            stored = json.loads(path.read_text())
+        except ValueError as error:
+            raise ValueError(f"{path} is not valid JSON ({error}); run benchmarks/gpu_book_run.py again") from error
+        if isinstance(stored, dict) and stored.get("format") == GPU_RUN_FORMAT \
+                and str(stored.get("device", "")).startswith("GPU"):
+            runs.append(stored)
+    lines = ["## On a GPU", ""]
+    if not runs:
+        lines.append("GPU figures: **not obtained**. The command that measures them, `benchmarks/gpu_book_run.py` "
+                     "(README, \"Running the book on a GPU\"), is ready; no GPU machine has run it for this edition.")
+        return "\n".join(lines) + "\n"
+    lines += ["The training nets of chapters 7, 8, 10 and 11 at their `full` sizes, each for a fixed budget "
+              "(`benchmarks/gpu_book_run.py`): images per second of training after warm-up, seconds per epoch "
+              "(\\* extrapolated from images per second where the time cap came before a whole epoch), and test "
+              "accuracy after the epochs run.", ""]
+    for stored in runs:
+        lines += [f"### {stored['device']}", "", f"Run started {stored.get('run_id', '–')}.", "",
+                  "| net | chapter | backend | px | precision | images/s | s/epoch | epochs run (chapter's) "
+                  "| test accuracy | data |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for row in stored.get("rows", []):
+            head = f"| {row['title']} | {row['chapter']} | {row.get('backend_version', row['backend'])} " \
+                   f"| {row['image_px']} | {row.get('precision', '–')} "
+            if row.get("status") != "ok":
+                lines.append(head + f"| {row.get('status', 'not run')} | | | | |")
+                continue
+            mark = "\\*" if row["epoch_s_how"] == "extrapolated" else ""
+            lines.append(head + f"| {row['images_per_s']:,.0f} | {row['epoch_s']:.3g}{mark} "
+                         f"| {row['epochs_run']:.2f} ({row['chapter_epochs']}) | {row['test_accuracy']:.1f}% "
+                         f"| {row['data']} |")
+        lines.append("")
     return "\n".join(lines)
