@@ -567,7 +567,8 @@ def test_conv_matrix_times_x_is_corr2d_and_its_transpose_is_the_input_gradient(
     # Each row holds at most the kh*kw weights (fewer where taps hit padding).
     assert np.all(np.count_nonzero(C, axis=1) <= kh * kw)
     # C.T is the gradient of sum(corr2d(x) * g) with respect to x (tf computes it).
-    assume(max(pair(dilation)) == 1)  # TF's CPU input gradient has no dilation
+    if max(pair(dilation)) > 1:
+        return  # TF's CPU input gradient has no dilation
     g = rng.normal(size=y.shape)
     xv = tf.Variable(x[None, :, :, None])
     with tf.GradientTape() as tape:
