@@ -38,6 +38,7 @@ __all__ = [
     "corr2d",
     "corr2d_loops",
     "conv2d",
+    "conv_matrix",
     "pool2d",
     "maxpool_backward",
 ]
@@ -311,6 +312,69 @@ def corr2d(x, k, padding=0, stride=1, dilation=1):
                 np.multiply(shifted, k[a, b], out=buf)  # in place: no temporaries
                 acc += buf
     return out
+
+
+def conv_matrix(shape, k, padding=0, stride=1, dilation=1):
+    """The matrix ``C`` of a 2-D cross-correlation: ``C @ x.ravel()`` is ``corr2d(x, k, ...).ravel()``.
+
+    Row ``i * W_out + j`` holds the kernel's weights at the columns of the
+    input pixels under output pixel ``(i, j)``'s window, and zeros elsewhere
+    (taps that fall on the zero padding are left out). Every row holds the
+    same weights, shifted: that is weight sharing; most entries are zero:
+    that is locality. ``C.T`` maps an output-sized array back to the input's
+    size: it is the transposed convolution, and ``C.T @ g`` is the gradient of
+    ``sum(corr2d(x, k) * g)`` with respect to ``x``.
+
+    Parameters
+    ----------
+    shape : pair of int
+        Input height and width ``(H, W)``.
+    k : (kh, kw) array_like
+        Kernel.
+    padding, stride, dilation
+        As in `corr2d`.
+
+    Returns
+    -------
+    C : (H_out * W_out, H * W) ndarray
+        Dense float64 matrix (float32 for a float32 kernel), meant for small
+        sizes: it has ``H_out * W_out * H * W`` entries.
+
+    Raises
+    ------
+    ValueError
+        On a bad shape or kernel, the cases listed in `corr2d`, or a matrix
+        larger than `cnnbook.checks.MAX_ELEMENTS` entries.
+
+    Examples
+    --------
+    >>> C = conv_matrix((3, 3), [[1, 2], [3, 4]])
+    >>> C
+    array([[1., 2., 0., 3., 4., 0., 0., 0., 0.],
+           [0., 1., 2., 0., 3., 4., 0., 0., 0.],
+           [0., 0., 0., 1., 2., 0., 3., 4., 0.],
+           [0., 0., 0., 0., 1., 2., 0., 3., 4.]])
+    >>> x = np.arange(9.0).reshape(3, 3)
+    >>> np.array_equal(C @ x.ravel(), corr2d(x, [[1, 2], [3, 4]]).ravel())
+    True
+    """
+    shape = checks.pair(shape, "shape", low=1)
+    k = _as_array(k, "k", 2)
+    (top, _, left, _), (out_h, out_w), (sh, sw), (dh, dw) = _geometry(
+        shape, k.shape, padding, stride, dilation
+    )
+    h, w = shape
+    checks.budget((out_h * out_w, h * w), "the matrix")
+    C = np.zeros((out_h, out_w, h, w), _float_dtype(k))
+    for i in range(out_h):
+        for j in range(out_w):
+            for a in range(k.shape[0]):
+                for b in range(k.shape[1]):
+                    # The input pixel under tap (a, b) of window (i, j).
+                    r, c = i * sh + a * dh - top, j * sw + b * dw - left
+                    if 0 <= r < h and 0 <= c < w:  # else: on the padding
+                        C[i, j, r, c] = k[a, b]
+    return C.reshape(out_h * out_w, h * w)
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cnnbook.conv import (
     conv2d,
+    conv_matrix,
     conv_output_size,
     corr2d,
     corr2d_loops,
@@ -543,3 +544,60 @@ def test_budget_leaves_ordinary_work_alone():
     x = np.ones((64, 28, 28, 32), np.float32)
     assert conv2d(x, np.ones((3, 3, 32, 64), np.float32), padding="same").shape == (64, 28, 28, 64)
     assert pool2d(np.ones((2048, 2048)), 2).shape == (1024, 1024)
+
+
+# --- conv_matrix --------------------------------------------------------------
+
+
+@SETTINGS
+@given(
+    h=st.integers(1, 7), w=st.integers(1, 7), kh=small, kw=small,
+    padding=paddings, stride=steps, dilation=steps, seed=st.integers(0, 2**16),
+)
+def test_conv_matrix_times_x_is_corr2d_and_its_transpose_is_the_input_gradient(
+    h, w, kh, kw, padding, stride, dilation, seed
+):
+    assume(fits((h, w), (kh, kw), padding, dilation))
+    rng = np.random.default_rng(seed)
+    x, k = rng.normal(size=(h, w)), rng.normal(size=(kh, kw))
+    C = conv_matrix((h, w), k, padding, stride, dilation)
+    y = corr2d(x, k, padding, stride, dilation)
+    assert C.shape == (y.size, x.size)
+    np.testing.assert_allclose(C @ x.ravel(), y.ravel(), rtol=1e-10, atol=1e-10)
+    # Each row holds at most the kh*kw weights (fewer where taps hit padding).
+    assert np.all(np.count_nonzero(C, axis=1) <= kh * kw)
+    # C.T is the gradient of sum(corr2d(x) * g) with respect to x (tf computes it).
+    if max(pair(dilation)) > 1:
+        return  # TF's CPU input gradient has no dilation
+    g = rng.normal(size=y.shape)
+    xv = tf.Variable(x[None, :, :, None])
+    with tf.GradientTape() as tape:
+        out = tf.nn.conv2d(xv, k[:, :, None, None], strides=pair(stride),
+                           padding=tf_padding(padding), dilations=pair(dilation))
+        loss = tf.reduce_sum(out * g[None, :, :, None])
+    grad = tape.gradient(loss, xv).numpy()[0, :, :, 0]
+    np.testing.assert_allclose(C.T @ g.ravel(), grad.ravel(), rtol=1e-9, atol=1e-9)
+
+
+def test_conv_matrix_transpose_is_keras_conv2d_transpose():
+    rng = np.random.default_rng(0)
+    k = rng.normal(size=(3, 3)).astype("float32")
+    x = rng.normal(size=(2, 2)).astype("float32")
+    for stride, n in ((1, 4), (2, 5)):  # valid: (2 - 1) * stride + 3
+        layer = keras.layers.Conv2DTranspose(1, 3, strides=stride, use_bias=False)
+        layer.build((1, 2, 2, 1))
+        layer.set_weights([k[:, :, None, None]])
+        theirs = keras.ops.convert_to_numpy(layer(x[None, :, :, None]))[0, :, :, 0]
+        C = conv_matrix((n, n), k, stride=stride)
+        np.testing.assert_allclose((C.T @ x.ravel()).reshape(n, n), theirs, atol=1e-5)
+
+
+def test_conv_matrix_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="shape"):
+        conv_matrix((0, 3), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="k must"):
+        conv_matrix((3, 3), np.ones(3))
+    with pytest.raises(ValueError, match="kernel larger"):
+        conv_matrix((2, 2), np.ones((3, 3)))
+    with pytest.raises(ValueError, match="matrix"):
+        conv_matrix((4000, 4000), np.ones((1, 1)))
