@@ -232,6 +232,30 @@ def _local(args):
     if len(devices) > 1:
         _report(args, f"devices_{len(devices)}", *_data_parallel(devices, args, x, y), devices)
         _model_parallel(devices)
+        _batch_norm(devices)
+
+
+def _batch_norm(devices):
+    """Which statistics batch normalization uses under DataParallel: each device's, or the global batch's."""
+    import keras
+
+    # Two halves as different as can be: the devices' own means are far from the batch's.
+    x = np.random.default_rng(2).normal(size=(GLOBAL_BATCH, 3)).astype("float32")
+    x[GLOBAL_BATCH // 2:] += 5.0
+    mesh = keras.distribution.DeviceMesh((len(devices),), ["batch"], devices)
+    with keras.distribution.DataParallel(device_mesh=mesh).scope():
+        model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(momentum=0.0),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        model.train_on_batch(x, np.zeros((GLOBAL_BATCH, 1), "float32"))
+    moving_mean = np.asarray(model.layers[0].moving_mean)  # momentum 0: the last batch's mean
+    halves = [x[:GLOBAL_BATCH // 2].mean(axis=0), x[GLOBAL_BATCH // 2:].mean(axis=0)]
+    print(f"BatchNormalization under DataParallel: mean used {np.round(moving_mean, 2)}; "
+          f"whole batch {np.round(x.mean(axis=0), 2)}, device halves {np.round(halves[0], 2)} "
+          f"and {np.round(halves[1], 2)}")
+    print("RESULT " + json.dumps({"run": "batch_norm",
+                                  "from_global": float(np.max(np.abs(moving_mean - x.mean(axis=0)))),
+                                  "from_first_half": float(np.max(np.abs(moving_mean - halves[0])))}))
 
 
 def _cluster(args):
