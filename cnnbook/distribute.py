@@ -98,7 +98,9 @@ def strategy(devices=None, use_tpu=True):
     """Return the strategy for this machine and print one line saying which it is.
 
     * ``devices`` given: ``MirroredStrategy`` over them (e.g. the logical CPUs of :func:`split_cpu`);
-    * a TPU found (e.g. a Colab TPU runtime) and ``use_tpu``: ``TPUStrategy``;
+    * a TPU found and ``use_tpu``: ``TPUStrategy`` (only where TensorFlow runs on the TPU; Colab's
+      TPU runtimes have had no TensorFlow since March 2025, so there use the JAX backend and
+      ``keras.distribution``);
     * two or more GPUs: ``MirroredStrategy`` over all of them;
     * otherwise the default strategy, which runs on the one device there is.
 
