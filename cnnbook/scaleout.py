@@ -10,14 +10,22 @@ a timeout and killed when it passes it.
 
 Runs
 ----
-``step``
-    A small convnet on the shipped MNIST sample: one training step on a batch
-    of 64 from fixed weights (saved to ``--out``), then a short timed training
-    (images per second). With ``--devices 2`` or ``--processes 2`` the step is
-    taken under ``keras.distribution.DataParallel``.
-``model-parallel``
-    One Dense layer whose kernel a ``LayoutMap`` shards across two devices,
-    compared with the same layer unsharded.
+Both train a small convnet on the shipped MNIST sample, and first take one
+step on rows 0-63 from fixed starting weights, saving the weights after it
+(``NAME.npz`` in ``--out``), then time ``fit`` (images per second).
+
+``local``
+    One process with ``--devices`` simulated CPU devices: the step on one
+    device (``one_device``), under ``keras.distribution.DataParallel`` over all
+    devices (``devices_N``), then one Dense kernel split over two devices by
+    ``ModelParallel`` and a ``LayoutMap``, and which batch statistics batch
+    normalization uses under ``DataParallel``.
+``cluster``
+    ``--processes`` processes joined by ``keras.distribution.initialize`` over
+    127.0.0.1, ``DataParallel`` over the devices of all of them
+    (``processes_N``); each process feeds its own rows of every batch.
+
+Each run prints lines ``RESULT {json}`` with its figures.
 """
 
 import argparse
@@ -57,16 +65,16 @@ def launch(run, out, processes=1, devices=1, steps=100, timeout=120):
 
     Parameters
     ----------
-    run : {"step", "model-parallel"}
+    run : {"local", "cluster"}
+    out : str or pathlib.Path
+        Folder where process 0 saves its weights after the first step (``NAME.npz``).
     processes : int
         Processes that form one JAX cluster over 127.0.0.1 (1 or more).
     devices : int
         Simulated CPU devices per process
         (``XLA_FLAGS=--xla_force_host_platform_device_count``).
-    out : str, optional
-        Where process 0 saves its weights after the first step (``.npz``).
     steps : int
-        Timed training steps after the first step (for ``"step"``).
+        Timed training steps of a global batch of 64 after the first step.
     timeout : float
         Seconds each process may run; past it, every process is killed.
 
@@ -74,10 +82,22 @@ def launch(run, out, processes=1, devices=1, steps=100, timeout=120):
     -------
     list of str
         The standard output of each process, in process order.
+
+    Raises
+    ------
+    RuntimeError
+        If a process fails (its error output is quoted) or passes ``timeout``.
+
+    Examples
+    --------
+    >>> (output,) = launch("local", folder, devices=2)  # doctest: +SKIP
+    >>> cluster = launch("cluster", folder, processes=2)  # doctest: +SKIP
     """
     checks.choice(run, "run", ("local", "cluster"))
     processes = checks.integer(processes, "processes", 1, 8)
     devices = checks.integer(devices, "devices", 1, 8)
+    steps = checks.integer(steps, "steps", 1, 120)  # the MNIST sample has 124 batches of 64
+    timeout = checks.real(timeout, "timeout", positive=True)
     if GLOBAL_BATCH % (processes * devices):
         raise ValueError(f"processes * devices must divide the batch of {GLOBAL_BATCH}, "
                          f"got {processes} * {devices}")
