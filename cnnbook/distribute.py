@@ -10,7 +10,48 @@ strategy's scope::
     model.fit(...)   # each batch is split between the replicas
 
 This works with Keras' TensorFlow backend, which is the one this book uses.
+Keras' own multi-device API on the JAX backend, ``keras.distribution``, is run
+by :mod:`cnnbook.scaleout` in separate processes.
 """
+
+
+class TrainingInterrupted(RuntimeError):
+    """Raised by :func:`interrupt_after` to stand in for a crash partway through training."""
+
+
+def interrupt_after(epoch):
+    """A Keras callback that stops training with :class:`TrainingInterrupted` at the end of ``epoch``.
+
+    Put it after ``keras.callbacks.BackupAndRestore`` in the callbacks list,
+    so that the backup of that epoch is written before the "crash".
+
+    Parameters
+    ----------
+    epoch : int
+        The epoch, counted from 1, after which training stops.
+
+    Returns
+    -------
+    keras.callbacks.Callback
+
+    Examples
+    --------
+    >>> interrupt_after(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: epoch must be at least 1, got 0
+    """
+    from cnnbook import checks
+
+    epoch = checks.integer(epoch, "epoch", low=1)
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, index, logs=None):
+            if index + 1 == epoch:
+                raise TrainingInterrupted(f"training interrupted at the end of epoch {epoch}")
+
+    return Interrupt()
 
 
 def split_cpu(count=2):
@@ -57,7 +98,9 @@ def strategy(devices=None, use_tpu=True):
     """Return the strategy for this machine and print one line saying which it is.
 
     * ``devices`` given: ``MirroredStrategy`` over them (e.g. the logical CPUs of :func:`split_cpu`);
-    * a TPU found (e.g. a Colab TPU runtime) and ``use_tpu``: ``TPUStrategy``;
+    * a TPU found and ``use_tpu``: ``TPUStrategy`` (only where TensorFlow runs on the TPU; Colab's
+      TPU runtimes have had no TensorFlow since March 2025, so there use the JAX backend and
+      ``keras.distribution``);
     * two or more GPUs: ``MirroredStrategy`` over all of them;
     * otherwise the default strategy, which runs on the one device there is.
 
