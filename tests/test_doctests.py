@@ -16,6 +16,7 @@ MODULES = [
     "cnnbook.kernels",
     "cnnbook.models",
     "cnnbook.architectures",
+    "cnnbook.receptive_field",
     "cnnbook.widgets._validate",
     "cnnbook.widgets.channel_conv",
     "cnnbook.widgets.pooling",
