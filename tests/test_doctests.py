@@ -17,6 +17,7 @@ MODULES = [
     "cnnbook.models",
     "cnnbook.architectures",
     "cnnbook.receptive_field",
+    "cnnbook.loss_surfaces",
     "cnnbook.widgets._validate",
     "cnnbook.widgets.channel_conv",
     "cnnbook.widgets.pooling",
