@@ -104,7 +104,8 @@ def receptive_fields(model):
     -------
     list of dict
         One row per layer, the input first, with keys ``"name"``, ``"kind"``
-        (the layer's class), ``"output"`` (height, width), ``"kernel"``,
+        (the layer's class), ``"inputs"`` (the names of the rows it reads),
+        ``"output"`` (height, width), ``"kernel"``,
         ``"stride"``, ``"dilation"``, ``"padding"`` (pixels added before the
         first row and column), and the field: ``"size"``, ``"jump"`` and
         ``"start"``, each a (rows, columns) pair. Pixel-wise layers have
@@ -135,7 +136,8 @@ def receptive_fields(model):
         raise ValueError(f"model's input must be a fixed (height, width, channels), got {shape}")
     first = image._keras_history.operation
     fields = {id(image): ((1, 1, 0.0), (1, 1, 0.0))}
-    rows = [_row(first.name, "InputLayer", shape[:2], ((1, 1),) * 3 + ((0, 0),), fields[id(image)])]
+    names = {id(image): first.name}
+    rows = [_row(first.name, "InputLayer", shape[:2], ((1, 1),) * 3 + ((0, 0),), fields[id(image)], [])]
     for layer in model.layers:
         if layer is first:
             continue
@@ -157,13 +159,16 @@ def receptive_fields(model):
                 field.append((size + (wide - 1) * jump, jump * stride, start + ((wide - 1) / 2 - before) * jump))
             field = tuple(field)
         fields[id(layer.output)] = field
-        rows.append(_row(layer.name, type(layer).__name__, tuple(layer.output.shape[1:3]), window, field))
+        names[id(layer.output)] = layer.name
+        rows.append(_row(layer.name, type(layer).__name__, tuple(layer.output.shape[1:3]), window, field,
+                         [names[id(t)] for t in inputs]))
     return rows
 
 
-def _row(name, kind, output, window, field):
+def _row(name, kind, output, window, field, inputs):
     kernel, stride, dilation, padding = window
-    return {"name": name, "kind": kind, "output": tuple(int(n) for n in output), "kernel": tuple(kernel),
+    return {"name": name, "kind": kind, "inputs": inputs, "output": tuple(int(n) for n in output),
+            "kernel": tuple(kernel),
             "stride": tuple(stride), "dilation": tuple(dilation), "padding": tuple(padding),
             "size": tuple(int(f[0]) for f in field), "jump": tuple(int(f[1]) for f in field),
             "start": tuple(float(f[2]) for f in field)}

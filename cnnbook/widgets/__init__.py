@@ -27,6 +27,7 @@ from .feature_maps import FeatureMapExplorer
 from .kernel_explorer import KernelExplorer
 from .optimizer_explorer import OptimizerExplorer
 from .pooling import PoolingExplorer
+from .receptive_field import ReceptiveFieldExplorer
 
 __all__ = ["KernelExplorer", "ConvArithmeticExplorer", "PoolingExplorer", "ChannelConvExplorer", "FeatureMapExplorer", "DigitClassifier",
-           "OptimizerExplorer"]
+           "OptimizerExplorer", "ReceptiveFieldExplorer"]

@@ -33,3 +33,13 @@ for (let v = 0; v < 256; v++) {
   const i = Math.min(Math.floor(t), VIRIDIS.length - 2), f = t - i;
   for (let k = 0; k < 3; k++) VIRIDIS_LUT[v * 3 + k] = VIRIDIS[i][k] * (1 - f) + VIRIDIS[i + 1][k] * f;
 }
+
+/** The colour a theme variable of widgets.css ("--cnnw-muted") resolves to inside `node`, as
+ *  "rgb(...)" for a canvas (getPropertyValue would return the unresolved light-dark(...)). */
+function themeColour(node, name) {
+  const probe = el("span", { style: `color: var(${name}); display: none` });
+  node.append(probe);
+  const colour = getComputedStyle(probe).color;
+  probe.remove();
+  return colour || "#808080";
+}

@@ -227,7 +227,7 @@ function render({ model, el: host }) {
 
   function drawLoss(frame) {
     const ctx = lossCanvas.getContext("2d"), Wl = lossCanvas.width, Hl = lossCanvas.height;
-    const style = getComputedStyle(root), fg = style.getPropertyValue("--cnnw-muted").trim() || "#888";
+    const fg = themeColour(root, "--cnnw-muted");
     const f = SURFACES[model.get("surface")], steps = model.get("steps"), pad = 34;
     ctx.clearRect(0, 0, Wl, Hl);
     const shown = model.get("shown");

@@ -46,7 +46,7 @@ class OptimizerExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("optimizer_explorer.js")
-    _css = HERE / "widgets.css"
+    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "optimizer_explorer.css").read_text()
 
     surface = traitlets.Unicode("ravine").tag(sync=True)
     start = traitlets.List(traitlets.Float(), minlen=2, maxlen=2).tag(sync=True)
