@@ -205,3 +205,16 @@ def test_effective_field_lies_inside_the_theoretical_one():
         effective_fields(model, "dense_64", images, units)
     with pytest.raises(ValueError, match="images must be shaped"):
         effective_fields(model, "pool_2", np.zeros((1, 27, 28, 1)), units)
+
+
+def test_core_size():
+    from cnnbook.receptive_field import core_size
+
+    flat = np.zeros((10, 10))
+    flat[2:7, 3:8] = 1  # a 5x5 field centred on (4, 5), evenly weighted
+    assert core_size(flat, (4, 5), 1.0) == 5
+    assert core_size(flat, (4, 5), 0.3) == 3  # 9 of 25 pixels
+    with pytest.raises(ValueError, match="share must be in"):
+        core_size(flat, (4, 5), 1.5)
+    with pytest.raises(ValueError, match="all zero"):
+        core_size(np.zeros((3, 3)), (1, 1))

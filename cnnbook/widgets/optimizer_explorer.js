@@ -159,7 +159,7 @@ function render({ model, el: host }) {
       });
     }
     rows[name] = { box, inputs, loss };
-    table.append(el("tr", {}, el("td", {}, el("label", {}, box, swatch, name)), el("td", {}, lr),
+    table.append(el("tr", {}, el("td", {}, el("label", {}, box, swatch, name)), el("td", { class: "cnnw-optim-lr" }, lr),
       el("td", {}, params), el("td", {}, loss)));
   }
 
@@ -182,7 +182,7 @@ function render({ model, el: host }) {
     return value >= 0 && value < 1;
   }
 
-  let background = null, backgroundFor = null, paths = {}, timer = null;
+  let background = null, backgroundFor = null, paths = {}, timer = null, shownSettings = null;
 
   function geometry() {
     const f = SURFACES[model.get("surface")];
@@ -261,11 +261,15 @@ function render({ model, el: host }) {
     surfaceSelect.value = surface;
     stepsInput.value = steps; stepsShown.textContent = String(steps);
     frameInput.max = steps; frameInput.value = frame; frameShown.textContent = String(frame);
+    // The inputs show the settings when these change (another surface, Python), and otherwise keep
+    // what the reader is typing, even while the animation redraws.
+    const settingsNow = JSON.stringify(settings), fresh = settingsNow !== shownSettings;
+    shownSettings = settingsNow;
     for (const name of OPTIMIZERS) {
       const row = rows[name];
       row.box.checked = model.get("shown").includes(name);
       for (const [key, input] of Object.entries(row.inputs)) {
-        if (document.activeElement !== input) input.value = String(settings[name][key]);
+        if (fresh) { input.value = String(settings[name][key]); input.removeAttribute("aria-invalid"); }
       }
       const path = paths[name], n = Math.min(frame, path.points.length - 1);
       row.loss.textContent = path.points.length - 1 < frame ? `diverged at step ${path.points.length}` : fmtLoss(path.losses[n]);
@@ -316,7 +320,8 @@ function render({ model, el: host }) {
   }
   let dragging = false;
   canvas.addEventListener("pointerdown", (e) => {
-    dragging = true; canvas.setPointerCapture?.(e.pointerId); stop();
+    dragging = true; stop();
+    try { canvas.setPointerCapture(e.pointerId); } catch { /* a synthetic or already-ended pointer */ }
     model.set("start", pointFromEvent(e).map((v) => Math.round(v * 1000) / 1000));
   });
   canvas.addEventListener("pointermove", (e) => {

@@ -68,8 +68,8 @@ function render({ model, el: host }) {
   const root = el("div", { class: "cnnw cnnw-rf" });
   host.appendChild(root);
   const nets = model.get("nets"), [H, W] = model.get("image_shape"), labels = model.get("labels");
-  const pixels = new Uint8Array(model.get("image_data").buffer);
-  const grads = new Uint8Array(model.get("gradients").buffer);
+  const bytes = (view) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const pixels = bytes(model.get("image_data")), grads = bytes(model.get("gradients"));
 
   const netSelect = el("select", { name: "net", "aria-label": "Net" });
   nets.forEach((n, i) => netSelect.append(el("option", { value: i, text: n.name })));
