@@ -167,7 +167,7 @@ def test_pick_units(browser, page_url):
     box = units.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 5 / 6, box["y"] + box["height"] * 5 / 6)
     assert _rf_status(page) == [list(b) for b in field_bounds(rows["conv_3"], (2, 2))]
-    assert "theoretical field 18 pixels" in page.locator(".cnnw-rf .cnnw-rf-status").inner_text()
+    assert "theoretical field 18×18 pixels" in page.locator(".cnnw-rf .cnnw-rf-status").inner_text()
     # The keyboard moves the unit.
     units.focus()
     page.keyboard.press("ArrowUp")

@@ -43,3 +43,10 @@ function themeColour(node, name) {
   probe.remove();
   return colour || "#808080";
 }
+
+/** Call `callback` once `node` is in the document (at once if it is already): a widget is
+ *  rendered before the page shows it, and only then do its theme colours resolve. */
+function whenShown(node, callback, tries = 600) {
+  if (node.isConnected) callback();
+  else if (tries > 0) requestAnimationFrame(() => whenShown(node, callback, tries - 1));
+}

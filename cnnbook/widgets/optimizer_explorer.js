@@ -288,10 +288,10 @@ function render({ model, el: host }) {
   // Another surface: its own start point and learning rates (a good rate on one is far off on another).
   surfaceSelect.addEventListener("change", () => {
     stop();
-    const defaults = model.get("defaults")[surfaceSelect.value];
+    const chosen = surfaceSelect.value, defaults = model.get("defaults")[chosen];  // before a redraw resets it
     model.set("start", defaults.start.slice());
     model.set("settings", structuredClone(defaults.settings));
-    model.set("surface", surfaceSelect.value); model.save_changes();
+    model.set("surface", chosen); model.save_changes();
   });
   stepsInput.addEventListener("input", () => {
     model.set("steps", Number(stepsInput.value));
@@ -344,7 +344,11 @@ function render({ model, el: host }) {
   model.on("change:shown", draw);
   model.on("change:frame", draw);
   update();
-  return () => stop();
+  // The loss plot's axes take the theme's colour: draw again once on the page, and on a theme switch.
+  whenShown(root, draw);
+  const observer = new MutationObserver(draw);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+  return () => { stop(); observer.disconnect(); };
 }
 
 export default { render };

@@ -222,12 +222,14 @@ function render({ model, el: host }) {
     const inPad = (b[0][1] - b[0][0] + 1) * (b[1][1] - b[1][0] + 1) - (clipped[0][1] - clipped[0][0] + 1) * (clipped[1][1] - clipped[1][0] + 1);
     const core = d === null ? "no gradient reaches the input" : `90% of the gradient lies within ${Math.round(2 * d + 1)}×${Math.round(2 * d + 1)} pixels around its centre`;
     status.dataset.bounds = JSON.stringify(b);
-    status.textContent = `${net.name}, ${row.name}, unit (${unit[0]}, ${unit[1]}): theoretical field ${pair(row.size)} pixels ` +
+    status.textContent = `${net.name}, ${row.name}, unit (${unit[0]}, ${unit[1]}): theoretical field ${row.size[0]}×${row.size[1]} pixels ` +
       `(rows ${b[0][0]} to ${b[0][1]}, columns ${b[1][0]} to ${b[1][1]}${inPad ? `; ${inPad} of its pixels in the padding` : ""}), ` +
       `jump ${pair(row.jump)}, start ${pair(row.start)}. Effective field: ${core}.`;
 
     // The layer table, computed here; the chosen layer highlighted, the later ones dimmed.
-    tableEl.replaceChildren(el("tr", {}, ...["layer", "kernel", "stride", "padding", "size", "jump", "start"].map((t) => el("th", { text: t }))));
+    tableEl.replaceChildren(el("tr", {}, ...[["layer", "layer"], ["k", "kernel"], ["s", "stride"], ["pad", "padding before the first row/column"],
+      ["size", "receptive field size"], ["jump", "jump: input pixels between neighbouring units"],
+      ["start", "centre of the first unit's field"]].map(([t, title]) => el("th", { text: t, title }))));
     const index = fields.indexOf(row);
     fields.forEach((f, i) => {
       const kernel = pair(f.kernel) + (f.dilation[0] > 1 || f.dilation[1] > 1 ? ` d${pair(f.dilation)}` : "");
@@ -274,6 +276,7 @@ function render({ model, el: host }) {
   const observer = new MutationObserver(draw);
   observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
   draw();
+  whenShown(root, draw);  // the canvases take the theme's colours, known once the widget is on the page
   return () => observer.disconnect();
 }
 
