@@ -218,3 +218,42 @@ def test_core_size():
         core_size(flat, (4, 5), 1.5)
     with pytest.raises(ValueError, match="all zero"):
         core_size(np.zeros((3, 3)), (1, 1))
+
+
+def test_explorer_stores_what_the_page_needs():
+    from cnnbook.widgets import ReceptiveFieldExplorer
+
+    keras.utils.set_random_seed(0)
+    net = models.tfjs_convnet()
+    images = (np.random.default_rng(0).random((2, 28, 28)) * 255).astype(np.uint8)
+    w = ReceptiveFieldExplorer({"a": net}, images, max_units=5)
+    (described,) = w.nets
+    assert described["layers"] == ["conv_1", "pool_1", "conv_2", "pool_2"] and w.layer == "pool_2"
+    rows = {row["name"]: row for row in receptive_fields(net)}
+    total = 0
+    for layer, entry in described["effective"].items():
+        assert len(entry["rows"]) <= 5 and entry["rows"][0] == 0
+        units = [(r, c) for r in entry["rows"] for c in entry["cols"]]
+        for (r, c), (top, left, h, w_) in zip(units, entry["boxes"]):
+            (t, b), (lo, hi) = field_bounds(rows[layer], (r, c))
+            assert (top, left, h, w_) == (max(t, 0), max(lo, 0), min(b, 27) - max(t, 0) + 1,
+                                          min(hi, 27) - max(lo, 0) + 1)
+        total += entry["image_stride"] * 2
+    assert len(w.gradients) == total and len(w.image_data) == 2 * 28 * 28
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"images": np.zeros((5, 28, 28), np.uint8)}, "give 1 to 4 images"),
+    ({"images": np.zeros((2, 27, 28), np.uint8)}, "images must be shaped"),
+    ({"images": np.full((1, 28, 28), 2.0)}, r"values in \[0, 1\]"),
+    ({"layers": ["conv_9"]}, "has no layer 'conv_9'"),
+    ({"labels": ["one"]}, "labels must be 2 strings"),
+    ({"max_units": 1}, r"max_units must be an integer in \[2, 32\]"),
+    ({"nets": "lenet"}, "nets must be a keras.Model"),
+])
+def test_explorer_refuses_bad_input(kwargs, message):
+    from cnnbook.widgets import ReceptiveFieldExplorer
+
+    arguments = {"nets": models.tfjs_convnet(), "images": np.zeros((2, 28, 28), np.uint8), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        ReceptiveFieldExplorer(**arguments)
