@@ -47,3 +47,20 @@ function onThemeChange(callback) {
   if (media) media.addEventListener("change", run);
   return () => { observer.disconnect(); if (media) media.removeEventListener("change", run); };
 }
+
+/** The colour a theme variable of widgets.css ("--cnnw-muted") resolves to inside `node`, as
+ *  "rgb(...)" for a canvas (getPropertyValue would return the unresolved light-dark(...)). */
+function themeColour(node, name) {
+  const probe = el("span", { style: `color: var(${name}); display: none` });
+  node.append(probe);
+  const colour = getComputedStyle(probe).color;
+  probe.remove();
+  return colour || "#808080";
+}
+
+/** Call `callback` once `node` is in the document (at once if it is already): a widget is
+ *  rendered before the page shows it, and only then do its theme colours resolve. */
+function whenShown(node, callback, tries = 600) {
+  if (node.isConnected) callback();
+  else if (tries > 0) requestAnimationFrame(() => whenShown(node, callback, tries - 1));
+}
