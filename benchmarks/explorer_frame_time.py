@@ -25,9 +25,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CNNBOOK_OFFLINE", "1")
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from cnnbook.widgets._files import esm  # noqa: E402
+from browser_frame import plain, run  # noqa: E402
 
 REPEATS, TARGET_MS = 60, 16.0
 
@@ -75,26 +73,6 @@ for (const [layer, side] of [["conv_1", 26], ["conv_3", 3]]) {
 }
 window.__result = result;
 """
-
-
-def plain(name):
-    """The widget's module exactly as it ships, turned into a plain script."""
-    module = esm(name).replace("export default { render };", "const widget = { render };")
-    return module.replace("export function", "function").replace("export const", "const")
-
-
-def run(page_script):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--host-resolver-rules=MAP * ~NOTFOUND"])
-        page = browser.new_page()
-        page.set_content("<!doctype html><html><body></body></html>")
-        page.add_script_tag(content=page_script)
-        page.wait_for_function("window.__result !== undefined", timeout=120_000)
-        result = page.evaluate("window.__result")
-        version = browser.version
-        browser.close()
-    return result, version
 
 
 def line(label, s):

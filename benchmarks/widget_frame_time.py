@@ -16,9 +16,7 @@ Run: ``python benchmarks/widget_frame_time.py`` (needs Playwright and
 import json
 import sys
 
-from playwright.sync_api import sync_playwright
-
-from cnnbook.widgets._files import esm
+from browser_frame import plain, run
 
 SIZE, REPEATS, TARGET_MS = 512, 60, 16.0
 
@@ -64,20 +62,8 @@ window.__result = { conv: stats(conv), full: stats(full) };
 
 
 def main():
-    # The module exactly as the widget ships it, turned into a plain script.
-    module = esm("kernel_explorer.js").replace("export default { render };", "const widget = { render };")
-    module = module.replace("export function", "function").replace("export const", "const")
-    script = module + BENCH_JS % {"size": SIZE, "repeats": REPEATS}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--host-resolver-rules=MAP * ~NOTFOUND"])
-        page = browser.new_page()
-        page.set_content("<!doctype html><html><body></body></html>")
-        page.add_script_tag(content=script)
-        page.wait_for_function("window.__result !== undefined", timeout=120_000)
-        result = page.evaluate("window.__result")
-        version = browser.version
-        browser.close()
+    script = plain("kernel_explorer.js") + BENCH_JS % {"size": SIZE, "repeats": REPEATS}
+    result, version = run(script)
     print(f"KernelExplorer frame time, {SIZE}x{SIZE} image, 3x3 kernel, headless Chromium {version}, {REPEATS} updates:")
     print(f"  convolution only: median {result['conv']['median']:.2f} ms, p95 {result['conv']['p95']:.2f} ms")
     print(f"  whole update:     median {result['full']['median']:.2f} ms, p95 {result['full']['p95']:.2f} ms")
