@@ -370,16 +370,16 @@ def _slug(text):
 
 
 def _load(name):
-    from cnnbook import datasets
+    from cnnbook import datasets, runtime
 
     (x_train, y_train), (x_test, y_test) = datasets.load(name)
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
-            "source": datasets.source(name)}
+            "source": runtime.data_source(name).description}
 
 
 def _images(raw, pixels):
     """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1): in [0, 1], or 0 to 255 as d2l's LeNet takes them."""
-    from cnnbook import datasets
+    from cnnbook import datasets, runtime
 
     if pixels == "raw":
         return raw[..., None].astype("float32")

@@ -126,19 +126,8 @@ def load(name):
         name, f"{title} STAND-IN (synthetic shapes)",
         f"!! {title.upper()} STAND-IN (offline, no copy on this machine): {n_train:,} + {n_test:,} SYNTHETIC "
         f"images of 10 shape classes, shaped like {title}. These are NOT {title} images; results below say "
-        f"nothing about {title}.")
+        f"nothing about {title}.", real=False)
     return (images[:n_train], labels[:n_train]), (images[n_train:], labels[n_train:])
-
-
-def source(name):
-    """Return the words saying where this session's copy of data set ``name`` came from.
-
-    Raises
-    ------
-    LookupError
-        If the data set was not loaded in this session.
-    """
-    return runtime.data_source(name)
 
 
 def _local_folders(name):

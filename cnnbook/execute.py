@@ -183,6 +183,9 @@ def execute(path, timeout=3600, root=BOOK_ROOT, gpu=False, ref=None):
 
     from cnnbook import results
 
+    if os.environ.get("CNNBOOK_SEED", "").strip() not in ("", "0"):
+        raise RuntimeError("the stored outputs are made with the chapters' own seeds: unset CNNBOOK_SEED "
+                           "(run other seeds with pytest --nbval, which stores nothing)")
     root = _book_root(root)
     path = pathlib.Path(path)
     repository = book_config(root)["repository"]
@@ -202,7 +205,8 @@ def execute(path, timeout=3600, root=BOOK_ROOT, gpu=False, ref=None):
     )
     with _environment(IPYKERNEL_CELL_NAME=CELL_NAME, **({"CNNBOOK_PROFILE": profile} if profile else {})):
         client.execute()
-        profile = _profile_used(notebook) or profile
+        record = _setup_record(notebook) or {}
+        profile = record.get("profile") or profile
     if not _has_widgets(notebook):
         # Widgets created but never shown (progress bars, say) would only bloat the file.
         notebook.metadata.pop("widgets", None)
@@ -214,13 +218,15 @@ def execute(path, timeout=3600, root=BOOK_ROOT, gpu=False, ref=None):
     return profile
 
 
-def _profile_used(notebook):
-    """The profile that ``runtime.setup()`` printed in the notebook's outputs, if it did."""
+def _setup_record(notebook):
+    """The record that ``runtime.setup()`` left in the notebook's outputs (profile, seed shift), if any."""
+    from cnnbook import runtime
+
     for cell in notebook.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            text = output.get("text", "")
-            if text.startswith("cnnbook: profile "):
-                return text.split()[2]
+            record = output.get("data", {}).get(runtime.SETUP_MIME_TYPE)
+            if record is not None:
+                return record
     return None
 
 

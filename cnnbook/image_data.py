@@ -62,7 +62,7 @@ def flowers_dir():
             "flowers", "flowers STAND-IN (synthetic drawings)",
             f"!! FLOWERS STAND-IN (offline, no cached copy): {total:,} SYNTHETIC drawings of 5 'flower' "
             f"classes in the cnnbook cache folder. These are NOT the flower photos; results below say "
-            f"nothing about real flowers.")
+            f"nothing about real flowers.", real=False)
     else:
         count = sum(len(glob.glob(os.path.join(folder, name, "*.jpg"))) for name in FLOWER_CLASSES)
         how = "from the Keras cache ($KERAS_HOME/datasets)" if cached else "downloaded with Keras"
@@ -84,7 +84,7 @@ def cats_vs_dogs_dir():
             "cats_vs_dogs", "cats vs dogs STAND-IN (synthetic drawings)",
             f"!! CATS VS DOGS STAND-IN (offline, no cached copy): {counts} SYNTHETIC drawings of 'cat' and "
             f"'dog' faces in the cnnbook cache folder. These are NOT photos of cats and dogs; results below "
-            f"say nothing about the real task.")
+            f"say nothing about the real task.", real=False)
     else:
         counts = {split: len(glob.glob(os.path.join(folder, split, "*", "*.jpg"))) for split in ("train", "validation")}
         how = "from the Keras cache ($KERAS_HOME/datasets)" if cached else "downloaded with Keras"
@@ -204,7 +204,7 @@ def pretrained(name="MobileNetV2", input_shape=(160, 160, 3), include_top=False)
         runtime.note_data_source(
             name, f"{name} with RANDOM weights (offline)",
             f"!! {name} WITH RANDOM WEIGHTS (offline): the architecture is {name}, but the ImageNet weights "
-            f"were not downloaded, so nothing below is transfer learning.")
+            f"were not downloaded, so nothing below is transfer learning.", real=False)
         return model
     try:
         model = build(weights="imagenet", include_top=include_top, input_shape=tuple(input_shape))

@@ -4,8 +4,11 @@ A chapter calls :func:`check` in the cell that computes a result (an
 accuracy, a time, a speed-up). The call prints one line, the check the reader
 sees, and raises ``AssertionError`` when the value leaves the range expected
 for the active profile, so that ``pytest --nbval`` fails when a result
-regresses. Results computed on a synthetic stand-in are recorded but not
-checked: no range means anything there.
+regresses. Results computed on data that is not real (a synthetic stand-in,
+random weights; :attr:`cnnbook.runtime.DataSource.real`) are recorded but not
+checked: no range means anything there. A check may carry the ``claim`` of the
+text it holds (a comparison: X beats Y), and an accuracy its ``chance`` level,
+which every range of a model that learns must exceed.
 
 Each check also leaves a machine-readable copy of its entry in the cell's
 output (MIME type :data:`MIME_TYPE`). The execute command collects them into
@@ -22,29 +25,51 @@ from cnnbook import runtime
 
 MIME_TYPE = "application/vnd.cnnbook.result+json"
 #: The keys of one entry, in the order they are written.
-FIELDS = ("id", "value", "unit", "data", "n_train", "n_test", "profile", "device", "seconds", "source")
+FIELDS = ("id", "value", "unit", "claim", "data", "real", "n_train", "n_test", "profile", "expected",
+          "ranges", "chance", "learns", "seed_shift", "seed", "device", "seconds", "source")
 
 
-def check(id, value, *, unit, expected, data, n_train=None, n_test=None, seconds=None, source=None):
+def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=None, n_test=None,
+          seconds=None, chance=None, learns=True, claim=None, source=None):
     """Record a result and check it against the range expected for the active profile.
 
     Parameters
     ----------
     id : str
         A name unique within the chapter, e.g. ``"lenet_d2l_accuracy"``.
-    value : float
-        The result, in ``unit``.
-    unit : str
-        ``"%"``, ``"s"``, ``"x"`` (a ratio), ``"images/s"``, ...
+    value : float, optional
+        The result, in ``unit``. Without it, the test accuracy of ``run``.
+    run : cnnbook.training.Run or sequence of Run, optional
+        The run(s) the result comes from: the data, the image counts, the
+        seconds, the seed and (for its own accuracy) the chance level are read
+        from it. Arguments given explicitly take precedence.
+    unit : str, optional
+        ``"%"``, ``"points"``, ``"s"``, ``"x"`` (a ratio), ...; ``"%"`` when the
+        value is a run's accuracy.
     expected : dict
-        ``{"smoke": (low, high), "quick": (low, high), "full": (low, high)}``:
-        the closed range each profile's result must fall in on real data.
-    data : str
-        Where the data came from, in words (:func:`cnnbook.datasets.source`).
+        ``{"smoke": range, "quick": range, "full": range}``, each range a closed
+        ``(low, high)`` the result must fall in on real data, or None where the
+        profile is too small to show the result (it is then recorded, not judged).
+        Where the range depends on the data, a dict of such dicts keyed by the
+        data's description (``"MNIST, 10,000-digit sample"``).
+    data : cnnbook.runtime.DataSource or sequence of them, optional
+        Where the data came from (:func:`cnnbook.runtime.data_source`); from
+        ``run`` when omitted. A result on data that is not real (a stand-in,
+        random weights) is recorded but never judged.
     n_train, n_test : int, optional
         Images used for training and for measuring.
     seconds : float, optional
         Wall time of the experiment.
+    chance : float, optional
+        The value of a model that learned nothing (10 for the accuracy of a
+        10-class classifier). When ``learns`` is true, every profile's range
+        must lie above it, so that no check passes a model that did not learn.
+    learns : bool
+        False for a model the text shows failing to learn (its range may then
+        include chance).
+    claim : str, optional
+        The sentence of the text this check holds, e.g. ``"the convnet makes
+        fewer errors than the dense net"``; the range must exclude its opposite.
     source : dict, optional
         The source article's figure for the same experiment: ``value``,
         ``unit``, ``cite`` (a BibTeX key of the book) and ``note`` (its data and
@@ -62,52 +87,104 @@ def check(id, value, *, unit, expected, data, n_train=None, n_test=None, seconds
 
     Examples
     --------
-    >>> entry = check("demo", 97.5, unit="%", data="MNIST, complete",
+    >>> from cnnbook.runtime import DataSource
+    >>> mnist = DataSource("mnist", "MNIST, complete", real=True)
+    >>> entry = check("demo", 97.5, unit="%", data=mnist, chance=10,
     ...               expected={"smoke": (90, 100), "quick": (90, 100), "full": (90, 100)})
     ... # doctest: +ELLIPSIS
     check demo: 97.50% in [90, 100] (..., MNIST, complete)
-    >>> entry["value"], entry["data"]
-    (97.5, 'MNIST, complete')
+    >>> entry["value"], entry["data"], entry["real"]
+    (97.5, 'MNIST, complete', True)
     """
-    _validate(id, value, unit, expected, data, source)
+    runs = [] if run is None else list(run) if isinstance(run, (list, tuple)) else [run]
+    if value is None:
+        if len(runs) != 1:
+            raise ValueError(f"check {id!r}: give a value, or exactly one run whose accuracy is the value")
+        value, unit = runs[0].accuracy, "%" if unit is None else unit
+        chance = runs[0].chance if chance is None else chance
+    if data is None:
+        data = [r.data for r in runs]
+    sources = list(data) if isinstance(data, (list, tuple)) else [data]
+    sources = [s for i, s in enumerate(sources) if s not in sources[:i]]
+
+    def shared(name, given):
+        values = {getattr(r, name) for r in runs}
+        return given if given is not None or len(values) != 1 else values.pop()
+
+    n_train, n_test, seconds = shared("n_train", n_train), shared("n_test", n_test), shared("seconds", seconds)
+    seed = shared("seed", None)
+    _validate(id, value, unit, sources, chance, learns, claim, source)
+    described = "; ".join(s.description for s in sources)
+    ranges = expected.get(described, {}) if set(expected) - set(runtime.PROFILES) else expected
+    _validate_ranges(id, ranges, chance, learns)
     profile = runtime.profile()
-    low, high = expected[profile]
-    entry = {"id": id, "value": float(value), "unit": unit, "data": data, "n_train": n_train,
-             "n_test": n_test, "profile": profile, "device": runtime.device_description(),
+    bounds = ranges.get(profile)
+    real = all(s.real for s in sources)
+    entry = {"id": id, "value": float(value), "unit": unit, "claim": claim, "data": described, "real": real,
+             "n_train": n_train, "n_test": n_test, "profile": profile,
+             "expected": None if bounds is None else [float(b) for b in bounds],
+             "ranges": {name: None if r is None else [float(b) for b in r] for name, r in ranges.items()},
+             "chance": None if chance is None else float(chance), "learns": learns,
+             "seed_shift": runtime.seed_shift(), "seed": seed, "device": runtime.device_description(),
              "seconds": None if seconds is None else round(float(seconds), 1), "source": source}
-    stand_in = "STAND-IN" in data
     shown = f"{_number(value)}{_space(unit)}{unit}"
     line = f"check {id}: {shown}"
-    if stand_in:
-        line += f" (not checked: {data})"
+    judged = real and bounds is not None
+    if not real:
+        line += f" (not checked: {described} is not real data)"
+    elif not ranges:
+        line += f" (not checked: no range for {described})"
+    elif bounds is None:
+        line += f" (not judged in profile {profile}, too small to show it; {described})"
     else:
-        line += f" in [{_number(low)}, {_number(high)}] ({profile}, {data})"
+        line += f" in [{_number(bounds[0])}, {_number(bounds[1])}] ({profile}, {described})"
     if source:
         line += f"; source: {_number(source['value'])}{_space(source.get('unit', unit))}{source.get('unit', unit)}"
-    _display(line, entry)
-    if not stand_in and not low <= value <= high:
-        raise AssertionError(f"{id} = {shown} is outside the range expected for profile {profile} on {data}: "
-                             f"[{_number(low)}, {_number(high)}]")
+    if claim:
+        line += f"\n  holds: {claim}"
+    runtime.display_record(line, MIME_TYPE, entry)
+    if judged and not bounds[0] <= value <= bounds[1]:
+        raise AssertionError(f"{id} = {shown} is outside the range expected for profile {profile} on "
+                             f"{described}: [{_number(bounds[0])}, {_number(bounds[1])}]"
+                             + (f"; the claim \"{claim}\" does not hold" if claim else ""))
     return entry
 
 
-def _validate(id, value, unit, expected, data, source):
+def _validate(id, value, unit, sources, chance, learns, claim, source):
     if not isinstance(id, str) or not id or not id.replace("_", "").replace("-", "").isalnum():
         raise ValueError(f"id must be a non-empty name of letters, digits, '_' and '-', got {id!r}")
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"value must be a finite real number, got {value!r}")
     if not isinstance(unit, str):
         raise ValueError(f"unit must be a string, got {unit!r}")
-    if not isinstance(data, str) or not data:
-        raise ValueError(f"data must name the data source in words, got {data!r}")
-    if not isinstance(expected, dict) or set(expected) != set(runtime.PROFILES):
-        raise ValueError(f"expected must give a (low, high) range for each of {', '.join(runtime.PROFILES)}, "
-                         f"got {expected!r}")
-    for name, bounds in expected.items():
-        if len(bounds) != 2 or not bounds[0] <= bounds[1]:
-            raise ValueError(f"expected[{name!r}] must be (low, high) with low <= high, got {bounds!r}")
+    if not sources or not all(isinstance(s, runtime.DataSource) for s in sources):
+        raise ValueError(f"data must be a cnnbook.runtime.DataSource (runtime.data_source(name)) or a list of "
+                         f"them, or come from run; got {sources!r}")
+    if chance is not None and (isinstance(chance, bool) or not isinstance(chance, numbers.Real)):
+        raise ValueError(f"chance must be a real number, got {chance!r}")
+    if not isinstance(learns, bool):
+        raise ValueError(f"learns must be True or False, got {learns!r}")
+    if claim is not None and (not isinstance(claim, str) or not claim.strip()):
+        raise ValueError(f"claim must be the sentence the check holds, got {claim!r}")
     if source is not None and not (isinstance(source, dict) and "value" in source and "cite" in source):
         raise ValueError(f"source must be a dict with at least 'value' and 'cite', got {source!r}")
+
+
+def _validate_ranges(id, ranges, chance, learns):
+    if not ranges:
+        return
+    if not isinstance(ranges, dict) or set(ranges) != set(runtime.PROFILES):
+        raise ValueError(f"expected must give a (low, high) range or None for each of "
+                         f"{', '.join(runtime.PROFILES)} (or such a dict per data description), got {ranges!r}")
+    for name, bounds in ranges.items():
+        if bounds is None:
+            continue
+        if len(bounds) != 2 or not bounds[0] <= bounds[1]:
+            raise ValueError(f"expected[{name!r}] must be (low, high) with low <= high, got {bounds!r}")
+        if chance is not None and learns and bounds[0] <= chance:
+            raise ValueError(f"check {id!r}: expected[{name!r}] = {tuple(bounds)} reaches chance ({chance:g}), "
+                             f"so a model that learned nothing would pass; raise its floor above chance, "
+                             f"or say learns=False for a model the text shows failing")
 
 
 def _space(unit):
@@ -119,19 +196,6 @@ def _number(value):
     if value == int(value) and abs(value) < 1e6:
         return str(int(value))
     return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3g}"
-
-
-def _display(line, entry):
-    """Show the line to the reader and leave the entry in the output for the execute command."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:
-        get_ipython = None
-    if get_ipython is not None and get_ipython() is not None:
-        display({"text/plain": line, MIME_TYPE: entry}, raw=True)
-    else:
-        print(line)
 
 
 def entries(notebook):
@@ -243,7 +307,9 @@ def page(results_dir, titles=None):
         "source's own setting, and what differs between the two runs when anything does; *agrees?* says "
         "whether our figure is within the source's spread (where it gives one), or above or below its figure "
         "and by how much. Each chapter says the profile its results were computed with "
-        "(`full`: the sources' settings; `quick`: smaller settings for a 2-core CPU; see the README).",
+        "(`full`: the sources' settings; `quick`: smaller settings for a 2-core CPU; see the README). "
+        "A result that holds a comparison the text draws says so under its name (*holds: ...*): its "
+        "range excludes the opposite conclusion.",
         "",
     ]
     for path in sorted(pathlib.Path(results_dir).glob("*.json")):
@@ -268,7 +334,8 @@ def page(results_dir, titles=None):
                 quoted = f"{_number(source['value'])}{_space(unit)}{unit} {{cite:p}}`{source['cite']}`{note}{differs}"
             else:
                 quoted = "–"
-            lines.append(f"| {_result_id(entry['id'])} | {value} | {entry['data']} · {sizes}{seconds} "
+            claim = f"<br>*holds: {entry['claim']}*" if entry.get("claim") else ""
+            lines.append(f"| {_result_id(entry['id'])}{claim} | {value} | {entry['data']} · {sizes}{seconds} "
                          f"| {quoted} | {agreement(entry) or '–'} |")
         lines.append("")
     lines.append(gpu_section(pathlib.Path(results_dir) / "gpu"))

@@ -9,6 +9,10 @@ sizes its experiments with :func:`scaled`. The environment variables:
     in a few minutes on a 2-core CPU (the default otherwise); ``smoke``: small
     settings for continuous integration, whose results are still checked.
     Read once per Python session.
+``CNNBOOK_SEED``
+    an integer added to every seed a chapter uses (:func:`seed`), to check
+    that its results and lessons hold under other random draws; unset or
+    ``0``: the seeds the stored outputs were made with.
 ``CNNBOOK_OFFLINE``
     ``1``, ``true``, ``yes`` or ``on``: download nothing; ``0``, ``false``,
     ``no``, ``off`` or unset: download what is missing. Anything else is refused.
@@ -19,10 +23,12 @@ sizes its experiments with :func:`scaled`. The environment variables:
 ``KERAS_HOME``
     Keras' own folder; data sets are cached in its ``datasets`` sub-folder.
 
-This module also keeps the ledger of the data sets loaded in this session,
-which :func:`provenance` prints and :mod:`cnnbook.results` records.
+This module also keeps the ledger of the data sets loaded in this session
+(:class:`DataSource` records), which :func:`provenance` prints and
+:mod:`cnnbook.results` reads.
 """
 
+import dataclasses
 import functools
 import os
 import platform
@@ -32,7 +38,46 @@ PROFILES = ("smoke", "quick", "full")
 OFFLINE_VALUES = {"1": True, "true": True, "yes": True, "on": True,
                   "0": False, "false": False, "no": False, "off": False, "": False}
 
-#: Data set name -> the words saying where this session's copy came from, in load order.
+#: The MIME type of the structured copy of :func:`setup`'s line (profile, seed shift, device),
+#: which the execute command stores as the notebook's metadata.
+SETUP_MIME_TYPE = "application/vnd.cnnbook.setup+json"
+#: The MIME type of the structured copy of :func:`provenance`'s line: the data sources with their
+#: ``real`` flags, which the tests read to refuse stored outputs made on a stand-in.
+PROVENANCE_MIME_TYPE = "application/vnd.cnnbook.provenance+json"
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSource:
+    """Where one data set (or set of weights) of this session came from.
+
+    Attributes
+    ----------
+    name : str
+        The data set, e.g. ``"fashion_mnist"``.
+    description : str
+        A few words for the ledger, e.g. ``"Fashion-MNIST, complete"``.
+    real : bool
+        False for a synthetic stand-in or random weights: results computed
+        on it are recorded but never judged.
+
+    Examples
+    --------
+    >>> DataSource("mnist", "MNIST, 10,000-digit sample", real=True)
+    DataSource('MNIST, 10,000-digit sample')
+    """
+
+    name: str
+    description: str
+    real: bool
+
+    def __repr__(self):
+        return f"DataSource({self.description!r})"
+
+    def __str__(self):
+        return self.description
+
+
+#: Data set name -> its :class:`DataSource`, in load order.
 _data_sources = {}
 
 
@@ -136,6 +181,37 @@ def _supports_mixed_precision():
     return capability >= (7, 0)
 
 
+def seed_shift():
+    """Return the integer in ``CNNBOOK_SEED`` (0 when unset).
+
+    Raises
+    ------
+    ValueError
+        If the variable holds something other than an integer.
+    """
+    value = os.environ.get("CNNBOOK_SEED", "").strip()
+    try:
+        return int(value) if value else 0
+    except ValueError:
+        raise ValueError(f"CNNBOOK_SEED={value!r} is not an integer") from None
+
+
+def seed(stored=0):
+    """Return the seed to use where the stored outputs used ``stored``: ``stored + CNNBOOK_SEED``.
+
+    Chapters pass every seed they use through this function, so that one
+    variable re-runs a whole chapter under other random draws.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("CNNBOOK_SEED", None) and None
+    >>> seed(3)
+    3
+    """
+    return int(stored) + seed_shift()
+
+
 def setup(seed=0):
     """Prepare a chapter: seed everything, use the GPU well, print one provenance line.
 
@@ -148,7 +224,8 @@ def setup(seed=0):
     Parameters
     ----------
     seed : int
-        Seed for Python, NumPy and the Keras backend.
+        Seed for Python, NumPy and the Keras backend, before the shift in
+        ``CNNBOOK_SEED`` (:func:`seed`).
 
     Returns
     -------
@@ -158,9 +235,12 @@ def setup(seed=0):
     import keras
 
     _retina_figures()
-    keras.utils.set_random_seed(seed)
+    shift = seed_shift()
+    keras.utils.set_random_seed(int(seed) + shift)
     name = profile()
     parts = [f"cnnbook: profile {name}", device_description()]
+    if shift:
+        parts.append(f"seeds shifted by {shift} (CNNBOOK_SEED)")
     if gpu_names():
         if _supports_mixed_precision():
             keras.mixed_precision.set_global_policy("mixed_float16")
@@ -174,8 +254,26 @@ def setup(seed=0):
     parts.append(f"Keras {keras.__version__} ({backend})")
     if is_offline():
         parts.append("offline")
-    print(" · ".join(parts))
+    display_record(" · ".join(parts), SETUP_MIME_TYPE,
+               {"profile": name, "seed_shift": shift, "device": device_description()})
     return name
+
+
+def display_record(line, mime_type, record):
+    """Show ``line`` to the reader; inside IPython also leave ``record`` in the output under ``mime_type``.
+
+    The execute command and the tests read such records from the stored
+    outputs, so nothing is parsed back out of printed text.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display({"text/plain": line, mime_type: record}, raw=True)
+    else:
+        print(line)
 
 
 def _retina_figures():
@@ -228,8 +326,8 @@ def _show(value):
     return "all" if value is None else str(value)
 
 
-def note_data_source(name, description, line):
-    """Record where data set ``name`` came from and print ``line`` for the reader.
+def note_data_source(name, description, line, real=True):
+    """Record where data set ``name`` came from, print ``line`` for the reader, return the record.
 
     Parameters
     ----------
@@ -240,13 +338,23 @@ def note_data_source(name, description, line):
     line : str
         The sentence printed for the reader. It names the source in words, never
         a path of the machine that ran the chapter.
+    real : bool
+        False for a synthetic stand-in or random weights.
+
+    Returns
+    -------
+    DataSource
     """
-    _data_sources[name] = description
+    if not isinstance(real, bool):
+        raise ValueError(f"real must be True or False, got {real!r}")
+    record = DataSource(name, description, real)
+    _data_sources[name] = record
     print(line)
+    return record
 
 
 def data_source(name):
-    """Return the words recorded by the last load of data set ``name`` in this session.
+    """Return the :class:`DataSource` recorded by the last load of data set ``name`` in this session.
 
     Raises
     ------
@@ -260,7 +368,7 @@ def data_source(name):
 
 
 def data_sources():
-    """Return the descriptions of every data set loaded in this session, in load order."""
+    """Return the :class:`DataSource` of every data set loaded in this session, in load order."""
     return list(_data_sources.values())
 
 
@@ -268,6 +376,9 @@ def provenance():
     """Print one closing line: profile, device, versions and the data sets used."""
     import keras
 
-    used = "; ".join(data_sources()) or "no data set"
-    print(f"Ran with profile {profile()} on {device_description()}, Keras {keras.__version__} "
-          f"({keras.backend.backend()}). Data: {used}.")
+    used = "; ".join(map(str, data_sources())) or "no data set"
+    line = (f"Ran with profile {profile()} on {device_description()}, Keras {keras.__version__} "
+            f"({keras.backend.backend()}). Data: {used}.")
+    display_record(line, PROVENANCE_MIME_TYPE,
+               {"profile": profile(), "seed_shift": seed_shift(),
+                "data": [dataclasses.asdict(source) for source in data_sources()]})

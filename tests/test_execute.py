@@ -47,7 +47,19 @@ def test_the_colab_cell_pins_the_given_commit():
     assert all(len(line) <= 79 for line in source.splitlines())
 
 
-def test_profile_used_is_read_from_the_setup_line():
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[
-        nbformat.v4.new_output("stream", name="stdout", text="cnnbook: profile full · CPU (2 cores)\n")])])
-    assert execute._profile_used(notebook) == "full"
+def test_the_profile_is_read_from_the_setup_record_not_from_text():
+    from cnnbook import runtime
+
+    printed = nbformat.v4.new_output("stream", name="stdout", text="cnnbook: profile smoke · CPU (2 cores)\n")
+    recorded = nbformat.v4.new_output("display_data", data={
+        "text/plain": "cnnbook: profile full", runtime.SETUP_MIME_TYPE: {"profile": "full", "seed_shift": 0}})
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[printed, recorded])])
+    assert execute._setup_record(notebook)["profile"] == "full"
+    assert execute._setup_record(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("", outputs=[printed])])) is None
+
+
+def test_stored_outputs_refuse_shifted_seeds(monkeypatch, tmp_path):
+    monkeypatch.setenv("CNNBOOK_SEED", "1")
+    with pytest.raises(RuntimeError, match="unset CNNBOOK_SEED"):
+        execute.execute(tmp_path / "never_read.ipynb")

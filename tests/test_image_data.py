@@ -20,7 +20,8 @@ def test_flowers_stand_in_loads_through_image_dataset_from_directory(offline, ca
     train, validation = image_data.load_flowers(image_size=(64, 64), batch_size=8, validation_split=0.2)
     out = capsys.readouterr().out
     assert "FLOWERS STAND-IN" in out and "NOT the flower photos" in out
-    assert runtime.data_source("flowers") == "flowers STAND-IN (synthetic drawings)"
+    assert runtime.data_source("flowers").real is False
+    assert runtime.data_source("flowers").description == "flowers STAND-IN (synthetic drawings)"
     assert str(offline) not in out  # no path of the machine in what the reader sees
     assert train.class_names == list(image_data.FLOWER_CLASSES)
     images, labels = next(iter(train))
@@ -53,6 +54,7 @@ def test_prepare_keeps_batches_and_shuffles_images(offline):
 def test_pretrained_offline_has_random_weights(offline, capsys):
     model = image_data.pretrained("MobileNetV2", input_shape=(96, 96, 3))
     assert "RANDOM WEIGHTS" in capsys.readouterr().out
+    assert runtime.data_source("MobileNetV2").real is False
     assert model.output.shape[1:] == (3, 3, 1280)
     with pytest.raises(ValueError, match="no model"):
         image_data.pretrained("NoSuchNet")
@@ -94,4 +96,4 @@ def test_cached_cats_vs_dogs_line_counts_the_photos(offline, capsys):
                 (root / split / label / f"{i}.jpg").write_bytes(b"")
     assert image_data.cats_vs_dogs_dir() == str(root)
     assert "Cats vs dogs: 6 train + 4 validation photos" in capsys.readouterr().out
-    assert runtime.data_source("cats_vs_dogs") == "cats vs dogs (filtered 10-photo subset)"
+    assert runtime.data_source("cats_vs_dogs").description == "cats vs dogs (filtered 10-photo subset)"

@@ -95,10 +95,11 @@ def test_cache_dir_is_per_user_by_default(monkeypatch, tmp_path):
 
 
 def test_data_sources_ledger(capsys):
-    runtime.note_data_source("demo_set", "Demo, complete", "Demo, complete: 3 images, from a test.")
+    record = runtime.note_data_source("demo_set", "Demo, complete", "Demo, complete: 3 images, from a test.")
+    assert record == runtime.DataSource("demo_set", "Demo, complete", real=True)
     assert capsys.readouterr().out == "Demo, complete: 3 images, from a test.\n"
-    assert runtime.data_source("demo_set") == "Demo, complete"
-    assert "Demo, complete" in runtime.data_sources()
+    assert runtime.data_source("demo_set").description == "Demo, complete"
+    assert record in runtime.data_sources()
 
 
 def test_setup_prints_one_provenance_line(monkeypatch, capsys):
@@ -109,3 +110,28 @@ def test_setup_prints_one_provenance_line(monkeypatch, capsys):
     assert len(lines) == 1
     assert lines[0].startswith("cnnbook: profile smoke · CPU (")
     assert "Keras 3." in lines[0] and lines[0].endswith(" · offline")
+
+
+def test_seed_shifts_every_seed_by_cnnbook_seed(monkeypatch):
+    monkeypatch.delenv("CNNBOOK_SEED", raising=False)
+    assert runtime.seed(0) == 0 and runtime.seed(7) == 7
+    monkeypatch.setenv("CNNBOOK_SEED", "100")
+    assert runtime.seed(0) == 100 and runtime.seed(7) == 107
+    monkeypatch.setenv("CNNBOOK_SEED", "one")
+    with pytest.raises(ValueError, match="CNNBOOK_SEED='one' is not an integer"):
+        runtime.seed(0)
+
+
+def test_setup_draws_other_weights_under_another_seed(monkeypatch, capsys):
+    import keras
+
+    def first_weight():
+        runtime.setup(seed=0)
+        return float(keras.layers.Dense(1).build((None, 4)) or keras.random.uniform((1,))[0])
+
+    monkeypatch.delenv("CNNBOOK_SEED", raising=False)
+    stored, again = first_weight(), first_weight()
+    monkeypatch.setenv("CNNBOOK_SEED", "1")
+    shifted = first_weight()
+    assert stored == again != shifted
+    assert "seeds shifted by 1 (CNNBOOK_SEED)" in capsys.readouterr().out

@@ -13,7 +13,7 @@ keras = pytest.importorskip("keras")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from cnnbook import models, training  # noqa: E402
+from cnnbook import models, runtime, training  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -62,18 +62,38 @@ def test_live_curves_arguments():
         training.LiveCurves(smooth=0)
 
 
-def test_results_line(trained, capsys):
+DEMO = runtime.DataSource("demo", "Demo digits", real=True)
+
+
+def test_results_returns_the_run_record(trained, capsys):
     model, curves, x, y = trained
-    numbers = training.results(model, x[:32], y[:32], seconds=2.0, train_images=144, label="tiny")
+    run = training.results(model, x[:32], y[:32], 2.0, n_train=144, data=DEMO, seed=3, label="tiny")
     line = capsys.readouterr().out
     assert line.startswith("tiny: test accuracy ") and "72 images/s" in line and "(32 images)" in line
     assert len(line.strip()) <= 80
-    assert numbers["accuracy"] == pytest.approx(np.mean(numbers["predictions"] == y[:32]))
-    assert numbers["parameters"] == 5_994
+    assert run.accuracy == pytest.approx(100 * np.mean(run.predictions == y[:32]))
+    assert (run.parameters, run.n_train, run.n_test, run.seed, run.data) == (5_994, 144, 32, 3, DEMO)
+    assert run.chance == pytest.approx(100 / run.probabilities.shape[1])
+    picked = run.probabilities[np.arange(32), y[:32]]
+    assert run.loss == pytest.approx(-np.mean(np.log(picked)), rel=1e-5)
+
+
+def test_results_counts_the_epochs_of_a_log(trained, capsys):
+    model, curves, x, y = trained
+    run = training.results(model, x[:32], y[:32], curves, n_train=144, data=DEMO)
+    epochs = len(curves.epoch_iterations)
+    assert epochs >= 1 and run.seconds == curves.seconds
+    assert run.images_per_second == pytest.approx(144 * epochs / curves.seconds)
+
+
+def test_results_refuses_bad_arguments(trained):
+    model, curves, x, y = trained
     with pytest.raises(ValueError, match="labels"):
-        training.results(model, x[:3], y[:2], 1.0, 10)
-    with pytest.raises(ValueError, match="seconds"):
-        training.results(model, x[:3], y[:3], 0, 10)
+        training.results(model, x[:3], y[:2], 1.0, n_train=10, data=DEMO)
+    with pytest.raises(ValueError, match="log must be positive"):
+        training.results(model, x[:3], y[:3], 0, n_train=10, data=DEMO)
+    with pytest.raises(ValueError, match="data must be a cnnbook.runtime.DataSource"):
+        training.results(model, x[:3], y[:3], 1.0, n_train=10, data="Demo digits")
 
 
 def test_plot_history_of_one_and_several_runs(trained):
