@@ -21,16 +21,18 @@ import math
 import numbers
 import pathlib
 
+import numpy as np
+
 from cnnbook import runtime
 
 MIME_TYPE = "application/vnd.cnnbook.result+json"
 #: The keys of one entry, in the order they are written.
-FIELDS = ("id", "value", "unit", "claim", "data", "real", "n_train", "n_test", "profile", "expected",
-          "ranges", "chance", "learns", "seed_shift", "seed", "device", "seconds", "source")
+FIELDS = ("id", "value", "unit", "spread", "seeds", "claim", "data", "real", "n_train", "n_test", "profile",
+          "expected", "ranges", "chance", "learns", "seed_shift", "seed", "device", "seconds", "source")
 
 
 def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=None, n_test=None,
-          seconds=None, chance=None, learns=True, claim=None, source=None):
+          seconds=None, chance=None, learns=True, claim=None, source=None, spread=None, seeds=None):
     """Record a result and check it against the range expected for the active profile.
 
     Parameters
@@ -74,6 +76,9 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
         The source article's figure for the same experiment: ``value``,
         ``unit``, ``cite`` (a BibTeX key of the book) and ``note`` (its data and
         setting, in words).
+    spread, seeds : float and int, optional
+        For a mean over several seeds: the standard deviation over them, and
+        how many there were (:func:`difference` fills both).
 
     Returns
     -------
@@ -120,7 +125,8 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
     profile = runtime.profile()
     bounds = ranges.get(profile)
     real = all(s.real for s in sources)
-    entry = {"id": id, "value": float(value), "unit": unit, "claim": claim, "data": described, "real": real,
+    entry = {"id": id, "value": float(value), "unit": unit,
+             "spread": None if spread is None else float(spread), "seeds": seeds, "claim": claim, "data": described, "real": real,
              "n_train": n_train, "n_test": n_test, "profile": profile,
              "expected": None if bounds is None else [float(b) for b in bounds],
              "ranges": {name: None if r is None else [float(b) for b in r] for name, r in ranges.items()},
@@ -129,6 +135,8 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
              "seconds": None if seconds is None else round(float(seconds), 1), "source": source}
     shown = f"{_number(value)}{_space(unit)}{unit}"
     line = f"check {id}: {shown}"
+    if spread is not None:
+        line += f" ± {_number(spread)} over {seeds} seeds"
     judged = real and bounds is not None
     if not real:
         line += f" (not checked: {described} is not real data)"
@@ -148,6 +156,63 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
                              f"{described}: [{_number(bounds[0])}, {_number(bounds[1])}]"
                              + (f"; the claim \"{claim}\" does not hold" if claim else ""))
     return entry
+
+
+def difference(id, a, b, *, claim, expected, run=None, unit="points", paired=True, **details):
+    """Check a claim that A differs from B, from their values over several seeds: the mean of A − B.
+
+    With ``paired`` (the same seeds, data and budget for A and B), the
+    differences are taken seed by seed and their standard deviation is the
+    spread; otherwise the spread is that of the two means' difference. The
+    line printed gives the mean difference ± its spread and the number of
+    seeds, so the reader sees whether the gap stands out of the noise.
+
+    Parameters
+    ----------
+    id : str
+        The check's name.
+    a, b : sequence of float
+        The values of A and of B, one per seed (in the same seed order when paired).
+    claim : str
+        The sentence of the text the check holds.
+    expected : dict
+        As for :func:`check`: the ranges of the mean difference, which must
+        exclude the opposite conclusion.
+    run : cnnbook.training.Run or sequence of Run, optional
+        Runs whose data and counts the entry records.
+    unit : str
+        The difference's unit, ``"points"`` for accuracies in percent.
+    paired : bool
+        Whether ``a[i]`` and ``b[i]`` share seed ``i``.
+    **details
+        Passed to :func:`check` (``data``, ``n_train``, ``n_test``, ``source``).
+
+    Returns
+    -------
+    dict
+        The recorded entry; ``spread`` is the standard deviation of the difference.
+
+    Examples
+    --------
+    >>> from cnnbook.runtime import DataSource
+    >>> data = DataSource("fashion_mnist", "Fashion-MNIST, complete", real=True)
+    >>> entry = difference("a_beats_b", [90.1, 90.4, 90.0], [89.0, 89.6, 89.1],
+    ...                    claim="A beats B", data=data,
+    ...                    expected={"smoke": None, "quick": (0.3, 3), "full": (0.3, 3)})
+    ... # doctest: +ELLIPSIS
+    check a_beats_b: 0.933 points ± 0.153 over 3 seeds in [0.3, 3] (...)
+      holds: A beats B
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.ndim != 1 or len(a) < 2 or (paired and a.shape != b.shape) or len(b) < 2:
+        raise ValueError(f"a and b must hold a value per seed, at least two each (and as many when paired); "
+                         f"got {len(a)} and {len(b)}")
+    if paired:
+        spread = float(np.std(a - b, ddof=1))
+    else:
+        spread = float(np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b)) * np.sqrt(len(a)))
+    return check(id, float(a.mean() - b.mean()), unit=unit, expected=expected, run=run, claim=claim,
+                 spread=spread, seeds=len(a), **details)
 
 
 def _validate(id, value, unit, sources, chance, learns, claim, source):
@@ -324,6 +389,8 @@ def page(results_dir, titles=None):
                   "|---|---|---|---|---|"]
         for entry in stored:
             value = f"{_number(entry['value'])}{_space(entry['unit'])}{entry['unit']}"
+            if entry.get("spread") is not None:
+                value += f" ± {_number(entry['spread'])} ({entry['seeds']} seeds)"
             sizes = " / ".join("–" if n is None else f"{n:,}" for n in (entry["n_train"], entry["n_test"]))
             seconds = "" if entry["seconds"] is None else f" · {entry['seconds']:.1f}\u00a0s"  # no break before "s"
             source = entry.get("source")
