@@ -8,7 +8,10 @@ regresses. Results computed on data that is not real (a synthetic stand-in,
 random weights; :attr:`cnnbook.runtime.DataSource.real`) are recorded but not
 checked: no range means anything there. A check may carry the ``claim`` of the
 text it holds (a comparison: X beats Y), and an accuracy its ``chance`` level,
-which every range of a model that learns must exceed.
+which every range of a model that learns must exceed. When
+``CNNBOOK_RESULTS_LOG`` names a file, each entry is also appended to it as a
+line of JSON, so that runs which store nothing (``pytest --nbval`` under other
+seeds) leave their values for ``scripts/seed_spread.py``.
 
 Each check also leaves a machine-readable copy of its entry in the cell's
 output (MIME type :data:`MIME_TYPE`). The execute command collects them into
@@ -19,6 +22,7 @@ output (MIME type :data:`MIME_TYPE`). The execute command collects them into
 import json
 import math
 import numbers
+import os
 import pathlib
 
 import numpy as np
@@ -151,6 +155,11 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
     if claim:
         line += f"\n  holds: {claim}"
     runtime.display_record(line, MIME_TYPE, entry)
+    if os.environ.get("CNNBOOK_RESULTS_LOG"):
+        # Runs that store nothing (pytest --nbval under other seeds) still leave their values for
+        # scripts/seed_spread.py.
+        with open(os.environ["CNNBOOK_RESULTS_LOG"], "a") as log:
+            log.write(json.dumps(entry, ensure_ascii=False) + "\n")
     if judged and not bounds[0] <= value <= bounds[1]:
         raise AssertionError(f"{id} = {shown} is outside the range expected for profile {profile} on "
                              f"{described}: [{_number(bounds[0])}, {_number(bounds[1])}]"

@@ -227,3 +227,11 @@ def test_no_range_of_a_model_that_learns_reaches_chance():
                 for name, bounds in (e.get("ranges") or {}).items()
                 if bounds is not None and bounds[0] <= e["chance"]]
     assert not reaching, "ranges that a model that learned nothing would pass: " + "; ".join(reaching)
+
+
+def test_a_results_log_keeps_every_entry(tmp_path, monkeypatch):
+    log = tmp_path / "seed1.jsonl"
+    monkeypatch.setenv("CNNBOOK_RESULTS_LOG", str(log))
+    results.check("acc", 85.0, unit="%", expected=RANGES, data=FASHION)
+    results.check("acc2", 86.0, unit="%", expected=RANGES, data=FASHION)
+    assert [json.loads(line)["id"] for line in log.read_text().splitlines()] == ["acc", "acc2"]
