@@ -49,7 +49,7 @@ Usage, on a GPU machine where ``keras`` is installed (see the README section
     python benchmarks/gpu_book_run.py --backends jax --nets alexnet,resnet18 --budget 120
 
 The figures go to ``--out-dir`` (default ``results/gpu``), one file per device,
-``<device>.json``, which `cnnbook.results.gpu_section` shows on the Results page.
+``<device>.json``, which `book.results_page.gpu_section` shows on the Results page.
 Nothing here imports TensorFlow.
 """
 

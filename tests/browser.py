@@ -66,7 +66,7 @@ def widget_notebook(heading, sources):
         "language_info": {"name": "python"},
     })
     nb.cells = [
-        new_code_cell("# colab install cell (filled in by cnnbook.execute)", metadata={"tags": ["colab-install"]}),
+        new_code_cell("# colab install cell (filled in by book.execute)", metadata={"tags": ["colab-install"]}),
         new_markdown_cell(f"# {heading}"),
         *(new_code_cell(source) for source in sources),
     ]
@@ -78,7 +78,7 @@ def build_page(folder, name, notebook, timeout=120):
     build the book as `make book` does; return the path of the page's HTML file."""
     import nbformat
 
-    from cnnbook.execute import execute
+    from book.execute import execute
 
     config = one_page_book(folder, name)
     assert "nb_ipywidgets_js" in config["sphinx"]["config"], "_config.yml lacks the widget settings"
