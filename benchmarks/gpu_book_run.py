@@ -379,7 +379,7 @@ def _load(name):
 
 def _images(raw, pixels):
     """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1): in [0, 1], or 0 to 255 as d2l's LeNet takes them."""
-    from cnnbook import datasets, runtime
+    from cnnbook import datasets
 
     if pixels == "raw":
         return raw[..., None].astype("float32")

@@ -23,7 +23,6 @@ import json
 import math
 import numbers
 import os
-import pathlib
 
 import numpy as np
 
