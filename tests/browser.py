@@ -42,13 +42,16 @@ def one_page_book(folder, page):
     """Lay out a one-page book in ``folder`` with the real ``_config.yml``, for a notebook named ``page``.
 
     Returns the parsed configuration. Copies what the configuration points to:
-    ``vendor/`` (the widgets' JavaScript), the stylesheet and the bibliography.
+    ``vendor/`` (the widgets' JavaScript), ``book/`` (the Sphinx extensions), the
+    stylesheet and the bibliography.
     """
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["only_build_toc_files"] = True
     (folder / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (folder / "_toc.yml").write_text(f"format: jb-book\nroot: {page}\n")
     shutil.copytree(ROOT / "vendor", folder / "vendor")
+    # The build's Sphinx extensions, which _config.yml loads from the book's folder (local_extensions).
+    shutil.copytree(ROOT / "book", folder / "book", ignore=shutil.ignore_patterns("__pycache__"))
     if (ROOT / "_static").is_dir():
         shutil.copytree(ROOT / "_static", folder / "_static")
     for name in config.get("bibtex_bibfiles", []):
