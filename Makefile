@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 # The execute command (see README, "How the outputs are made").
-EXECUTE := $(BIN)/python -m cnnbook.execute
+EXECUTE := $(BIN)/python -m book.execute
 
 .PHONY: book test execute lock clean
 

@@ -49,7 +49,7 @@ Usage, on a GPU machine where ``keras`` is installed (see the README section
     python benchmarks/gpu_book_run.py --backends jax --nets alexnet,resnet18 --budget 120
 
 The figures go to ``--out-dir`` (default ``results/gpu``), one file per device,
-``<device>.json``, which `cnnbook.results.gpu_section` shows on the Results page.
+``<device>.json``, which `book.results_page.gpu_section` shows on the Results page.
 Nothing here imports TensorFlow.
 """
 
@@ -379,7 +379,7 @@ def _load(name):
 
 def _images(raw, pixels):
     """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1): in [0, 1], or 0 to 255 as d2l's LeNet takes them."""
-    from cnnbook import datasets, runtime
+    from cnnbook import datasets
 
     if pixels == "raw":
         return raw[..., None].astype("float32")

@@ -28,53 +28,18 @@ RESNET18_STAGES = ((2, 64), (2, 128), (2, 256), (2, 512))
 STEMS = ("imagenet", "small")
 
 
-def check_net(name, input_shape, num_classes, steps=(), **positive):
-    """Validate a net function's arguments; return ``input_shape`` as a tuple and ``num_classes`` as an int.
-
-    The one check every net function of :mod:`cnnbook.architectures` and
-    :mod:`cnnbook.models` runs before building anything.
-
-    Parameters
-    ----------
-    name : str
-        The net, for the messages.
-    input_shape : sequence of 3 int
-        ``(height, width, channels)``; integers of any integral type.
-    num_classes : int
-        At least 2 (a softmax over one class is 1.0 for every image).
-    steps : sequence of (int, int, str)
-        ``(kernel, stride, padding)`` of every layer that shrinks the image:
-        an input too small for them is refused with the smallest size that fits.
-    **positive : float
-        Further arguments that must be positive numbers (``width=0.25``...).
-
-    Returns
-    -------
-    (tuple of int, int)
+def classifier(num_classes, name="predictions"):
+    """The softmax output layer of every net of the book, in float32 even under Keras' ``mixed_float16`` policy.
 
     Examples
     --------
-    >>> check_net("LeNet", (28, 28, 1), 10, steps=[(5, 1, "valid"), (2, 2, "valid")])
-    ((28, 28, 1), 10)
-    >>> check_net("LeNet", (28, 28, 1), 1)
-    Traceback (most recent call last):
-    ...
-    ValueError: num_classes must be at least 2, got 1
+    >>> classifier(10, "classes").dtype_policy.compute_dtype
+    'float32'
     """
-    shape = checks.input_shape(input_shape)
-    classes = checks.num_classes(num_classes)
-    for key, value in positive.items():
-        checks.real(value, key, positive=True)
-    checks.smallest_input(steps, name, shape[:2])
-    return shape, classes
-
-
-def classifier(x, num_classes, name="predictions"):
-    """Softmax output layer, in float32 even under Keras' ``mixed_float16`` policy."""
     from keras import layers
 
     num_classes = checks.num_classes(num_classes)
-    return layers.Dense(num_classes, activation="softmax", dtype="float32", name=name)(x)
+    return layers.Dense(num_classes, activation="softmax", dtype="float32", name=name)
 
 
 def _scaler(width):
@@ -126,7 +91,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, activation
     from keras import layers
 
     steps = [(11, 4, "valid"), (3, 2, "valid"), (3, 2, "valid"), (3, 2, "valid")]
-    input_shape, num_classes = check_net("AlexNet", input_shape, num_classes, steps, width=width)
+    input_shape, num_classes = checks.net("AlexNet", input_shape, num_classes, steps, width=width)
     n = _scaler(width)
     act = activation
     inputs = keras.Input(input_shape)
@@ -142,7 +107,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, activation
     for i in (6, 7):
         x = layers.Dense(n(4096), activation=act, name=f"fc{i}")(x)
         x = layers.Dropout(dropout, name=f"dropout{i}")(x)
-    return keras.Model(inputs, classifier(x, num_classes, "fc8"), name="alexnet")
+    return keras.Model(inputs, classifier(num_classes, "fc8")(x), name="alexnet")
 
 
 def vgg_block(x, num_convs, filters, name=None):
@@ -190,7 +155,7 @@ def vgg(config=VGG16_CONFIG, input_shape=(224, 224, 3), num_classes=1000, width=
     import keras
     from keras import layers
 
-    input_shape, num_classes = check_net("VGG", input_shape, num_classes, width=width)
+    input_shape, num_classes = checks.net("VGG", input_shape, num_classes, width=width)
     checks.integer(dense_units, "dense_units", low=1)
     n = _scaler(width)
     factor = 2 ** len(config)
@@ -206,7 +171,7 @@ def vgg(config=VGG16_CONFIG, input_shape=(224, 224, 3), num_classes=1000, width=
         x = layers.Dense(n(dense_units), activation="relu", name=f"fc{i}")(x)
         x = layers.Dropout(dropout, name=f"dropout{i}")(x)
     name = "vgg16" if tuple(config) == VGG16_CONFIG and width == 1 else "vgg"
-    return keras.Model(inputs, classifier(x, num_classes), name=name)
+    return keras.Model(inputs, classifier(num_classes)(x), name=name)
 
 
 def nin_block(x, filters, kernel_size, strides=1, padding="valid"):
@@ -258,7 +223,7 @@ def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5, width=1.0, stem=
     stem = checks.choice(stem, "stem", STEMS)
     first = (11, 4, "valid") if stem == "imagenet" else (3, 1, "same")
     steps = [first] + [(3, 2, "valid")] * 3
-    input_shape, num_classes = check_net("NiN", input_shape, num_classes, steps, width=width)
+    input_shape, num_classes = checks.net("NiN", input_shape, num_classes, steps, width=width)
     n = _scaler(width)
     inputs = keras.Input(input_shape)
     kernel, strides, padding = first
@@ -339,7 +304,7 @@ def small_googlenet(input_shape=(96, 96, 3), num_classes=10, width=1.0, stem="im
     from keras import layers
 
     stem = checks.choice(stem, "stem", STEMS)
-    input_shape, num_classes = check_net("GoogLeNet", input_shape, num_classes, width=width)
+    input_shape, num_classes = checks.net("GoogLeNet", input_shape, num_classes, width=width)
     n = _scaler(width)
 
     def inception(x, c1, c2, c3, c4):
@@ -361,7 +326,7 @@ def small_googlenet(input_shape=(96, 96, 3), num_classes=10, width=1.0, stem="im
     x = inception(x, 192, (96, 208), (16, 48), 64)
     x = inception(x, 160, (112, 224), (24, 64), 64)
     x = layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, classifier(x, num_classes), name="small_googlenet")
+    return keras.Model(inputs, classifier(num_classes)(x), name="small_googlenet")
 
 
 def residual_block(x, filters, strides=1):
@@ -420,7 +385,7 @@ def resnet18(input_shape=(224, 224, 3), num_classes=1000, stages=RESNET18_STAGES
     from keras import layers
 
     stem = checks.choice(stem, "stem", STEMS)
-    input_shape, num_classes = check_net("ResNet-18", input_shape, num_classes, width=width)
+    input_shape, num_classes = checks.net("ResNet-18", input_shape, num_classes, width=width)
     n = _scaler(width)
     inputs = keras.Input(input_shape)
     if stem == "imagenet":
@@ -435,7 +400,7 @@ def resnet18(input_shape=(224, 224, 3), num_classes=1000, stages=RESNET18_STAGES
         for block in range(blocks):
             x = residual_block(x, n(filters), strides=2 if block == 0 and stage > 0 else 1)
     x = layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, classifier(x, num_classes), name="resnet18")
+    return keras.Model(inputs, classifier(num_classes)(x), name="resnet18")
 
 
 def cifar_resnet(input_shape=(32, 32, 3), num_classes=10, width=64):
@@ -463,7 +428,7 @@ def cifar_resnet(input_shape=(32, 32, 3), num_classes=10, width=64):
     from keras import layers
 
     steps = [(2, 2, "valid")] * 3
-    input_shape, num_classes = check_net("The CIFAR ResNet", input_shape, num_classes, steps)
+    input_shape, num_classes = checks.net("The CIFAR ResNet", input_shape, num_classes, steps)
     width = checks.integer(width, "width", low=1)
 
     def conv_bn(x, filters, pool=False):
@@ -542,7 +507,7 @@ def small_mobilenet(input_shape=(96, 96, 3), num_classes=10, width=32):
     import keras
     from keras import layers
 
-    input_shape, num_classes = check_net("The small MobileNet", input_shape, num_classes)
+    input_shape, num_classes = checks.net("The small MobileNet", input_shape, num_classes)
     width = checks.integer(width, "width", low=1)
     inputs = keras.Input(input_shape)
     x = layers.Conv2D(width, 3, strides=2, padding="same", use_bias=False)(inputs)
@@ -551,7 +516,7 @@ def small_mobilenet(input_shape=(96, 96, 3), num_classes=10, width=32):
     for multiple, strides in ((2, 1), (4, 2), (4, 1), (8, 2), (8, 1), (16, 2), (16, 1)):
         x = separable_block(x, width * multiple, strides)
     x = layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, classifier(x, num_classes), name="small_mobilenet")
+    return keras.Model(inputs, classifier(num_classes)(x), name="small_mobilenet")
 
 
 def multiply_adds(layer):

@@ -233,3 +233,43 @@ def smallest_input(steps, name, size, limit=4096):
     smallest = next(n for n in range(1, limit + 1) if survives(n))
     raise ValueError(f"{name} needs images of at least {smallest}x{smallest} pixels, "
                      f"got input_shape {tuple(size)}")
+
+
+def net(name, shape, classes, steps=(), **positive):
+    """Validate a net function's arguments; return ``input_shape`` as a tuple and ``num_classes`` as an int.
+
+    The one check every net function of :mod:`cnnbook.architectures` and
+    :mod:`cnnbook.models` runs before building anything.
+
+    Parameters
+    ----------
+    name : str
+        The net, for the messages.
+    shape : sequence of 3 int
+        The ``input_shape``, ``(height, width, channels)``; integers of any integral type.
+    classes : int
+        The ``num_classes``: at least 2 (a softmax over one class is 1.0 for every image).
+    steps : sequence of (int, int, str)
+        ``(kernel, stride, padding)`` of every layer that shrinks the image:
+        an input too small for them is refused with the smallest size that fits.
+    **positive : float
+        Further arguments that must be positive numbers (``width=0.25``...).
+
+    Returns
+    -------
+    (tuple of int, int)
+
+    Examples
+    --------
+    >>> net("LeNet", (28, 28, 1), 10, steps=[(5, 1, "valid"), (2, 2, "valid")])
+    ((28, 28, 1), 10)
+    >>> net("LeNet", (28, 28, 1), 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: num_classes must be at least 2, got 1
+    """
+    shape, classes = input_shape(shape), num_classes(classes)
+    for key, value in positive.items():
+        real(value, key, positive=True)
+    smallest_input(steps, name, shape[:2])
+    return shape, classes

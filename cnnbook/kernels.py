@@ -26,7 +26,6 @@ are odd integers (any integral type, not booleans); a size whose kernel would
 exceed `cnnbook.checks.MAX_ELEMENTS` elements is refused before allocating.
 """
 
-import numbers
 
 import numpy as np
 
@@ -51,11 +50,10 @@ __all__ = [
 
 
 def _odd_size(size):
-    """``size`` as an int: odd, at least 1, an integer (not a bool), within the element budget."""
-    if (isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Integral)
-            or size < 1 or size % 2 == 0):
-        raise ValueError(f"size must be a positive odd int, got {size!r}")
-    size = int(size)
+    """``size`` as an int (:func:`cnnbook.checks.integer`), odd, within the element budget."""
+    size = checks.integer(size, "size", low=1)
+    if size % 2 == 0:
+        raise ValueError(f"size must be odd, so that the kernel has a centre; got {size}")
     checks.budget((size, size), f"a {size}x{size} kernel")
     return size
 
@@ -86,7 +84,7 @@ def box_blur(size=3):
     >>> box_blur(True)
     Traceback (most recent call last):
     ...
-    ValueError: size must be a positive odd int, got True
+    ValueError: size must be an integer, got True
     """
     size = _odd_size(size)
     return np.full((size, size), 1.0 / size**2)

@@ -7,7 +7,7 @@ images in [0, 1] shaped ``(height, width, channels)``; the last layer gives
 class probabilities (softmax), computed in float32 even under Keras'
 ``mixed_float16`` policy. Only ``keras.layers`` are used, so the models run on
 every Keras backend (TensorFlow, JAX, PyTorch). Arguments are checked with
-:func:`cnnbook.architectures.check_net`, as for the deeper nets, and
+:func:`cnnbook.checks.net`, as for the deeper nets, and
 :func:`cnnbook.architectures.layer_table` tabulates any of them.
 
 Parameters for 28x28x1 inputs and 10 classes:
@@ -28,7 +28,8 @@ Parameters for 28x28x1 inputs and 10 classes:
 93322
 """
 
-from .architectures import check_net
+from . import checks
+from .architectures import classifier
 
 #: The layers of each model that shrink the image, as ``(kernel, stride, padding)``.
 _STEPS = {
@@ -37,13 +38,6 @@ _STEPS = {
     "lenet5": [(5, 1, "same"), (2, 2, "valid"), (5, 1, "valid"), (2, 2, "valid")],
     "lenet_d2l": [(5, 1, "valid"), (2, 2, "valid"), (5, 1, "valid"), (2, 2, "valid")],
 }
-
-
-def _output(num_classes):
-    """The softmax output layer of every model, in float32 even under mixed precision."""
-    from keras import layers
-
-    return layers.Dense(num_classes, activation="softmax", dtype="float32", name="classes")
 
 
 def dense_baseline(input_shape=(28, 28, 1), num_classes=10):
@@ -66,12 +60,12 @@ def dense_baseline(input_shape=(28, 28, 1), num_classes=10):
     import keras
     from keras import layers
 
-    input_shape, num_classes = check_net("The dense baseline", input_shape, num_classes)
+    input_shape, num_classes = checks.net("The dense baseline", input_shape, num_classes)
     return keras.Sequential([
         keras.Input(input_shape, name="image"),
         layers.Flatten(name="flatten"),
         layers.Dense(512, activation="relu", name="dense_512"),
-        _output(num_classes),
+        classifier(num_classes, "classes"),
     ], name="dense_baseline")
 
 
@@ -98,7 +92,7 @@ def chollet_convnet(input_shape=(28, 28, 1), num_classes=10, name="chollet_convn
     import keras
     from keras import layers
 
-    input_shape, num_classes = check_net("The Deep Learning with Python convnet", input_shape, num_classes,
+    input_shape, num_classes = checks.net("The Deep Learning with Python convnet", input_shape, num_classes,
                                          _STEPS["chollet_convnet"])
     return keras.Sequential([
         keras.Input(input_shape, name="image"),
@@ -109,7 +103,7 @@ def chollet_convnet(input_shape=(28, 28, 1), num_classes=10, name="chollet_convn
         layers.Conv2D(64, 3, activation="relu", name="conv_3"),
         layers.Flatten(name="flatten"),
         layers.Dense(64, activation="relu", name="dense_64"),
-        _output(num_classes),
+        classifier(num_classes, "classes"),
     ], name=name)
 
 
@@ -135,7 +129,7 @@ def tfjs_convnet(input_shape=(28, 28, 1), num_classes=10):
     import keras
     from keras import layers
 
-    input_shape, num_classes = check_net("The TensorFlow.js convnet", input_shape, num_classes,
+    input_shape, num_classes = checks.net("The TensorFlow.js convnet", input_shape, num_classes,
                                          _STEPS["tfjs_convnet"])
     init = "variance_scaling"
     return keras.Sequential([
@@ -173,7 +167,7 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, activation="sigmoid"):
     import keras
     from keras import layers
 
-    input_shape, num_classes = check_net("LeNet-5", input_shape, num_classes, _STEPS["lenet5"])
+    input_shape, num_classes = checks.net("LeNet-5", input_shape, num_classes, _STEPS["lenet5"])
     name = "lenet5" if activation == "sigmoid" else f"lenet5_{activation}"
     return keras.Sequential([
         keras.Input(input_shape, name="image"),
@@ -184,7 +178,7 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, activation="sigmoid"):
         layers.Flatten(name="flatten"),
         layers.Dense(120, activation=activation, name="dense_120"),
         layers.Dense(84, activation=activation, name="dense_84"),
-        _output(num_classes),
+        classifier(num_classes, "classes"),
     ], name=name)
 
 
@@ -209,7 +203,7 @@ def lenet_d2l(input_shape=(28, 28, 1), num_classes=10):
     import keras
     from keras import layers
 
-    input_shape, num_classes = check_net("LeNet", input_shape, num_classes, _STEPS["lenet_d2l"])
+    input_shape, num_classes = checks.net("LeNet", input_shape, num_classes, _STEPS["lenet_d2l"])
     return keras.Sequential([
         keras.Input(input_shape, name="image"),
         layers.Conv2D(6, 5, activation="sigmoid", name="conv_1"),
@@ -219,7 +213,7 @@ def lenet_d2l(input_shape=(28, 28, 1), num_classes=10):
         layers.Flatten(name="flatten"),
         layers.Dense(120, activation="sigmoid", name="dense_120"),
         layers.Dense(84, activation="sigmoid", name="dense_84"),
-        _output(num_classes),
+        classifier(num_classes, "classes"),
     ], name="lenet_d2l")
 
 
@@ -244,7 +238,7 @@ def modern_lenet(input_shape=(28, 28, 1), num_classes=10):
     import keras
     from keras import layers
 
-    input_shape, num_classes = check_net("The modern LeNet", input_shape, num_classes, _STEPS["lenet_d2l"])
+    input_shape, num_classes = checks.net("The modern LeNet", input_shape, num_classes, _STEPS["lenet_d2l"])
     return keras.Sequential([
         keras.Input(input_shape, name="image"),
         layers.Conv2D(6, 5, use_bias=False, name="conv_1"),
@@ -262,5 +256,5 @@ def modern_lenet(input_shape=(28, 28, 1), num_classes=10):
         layers.Dense(84, use_bias=False, name="dense_84"),
         layers.BatchNormalization(name="bn_4"),
         layers.Activation("relu", name="relu_4"),
-        _output(num_classes),
+        classifier(num_classes, "classes"),
     ], name="modern_lenet")

@@ -42,13 +42,16 @@ def one_page_book(folder, page):
     """Lay out a one-page book in ``folder`` with the real ``_config.yml``, for a notebook named ``page``.
 
     Returns the parsed configuration. Copies what the configuration points to:
-    ``vendor/`` (the widgets' JavaScript), the stylesheet and the bibliography.
+    ``vendor/`` (the widgets' JavaScript), ``book/`` (the Sphinx extensions), the
+    stylesheet and the bibliography.
     """
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["only_build_toc_files"] = True
     (folder / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     (folder / "_toc.yml").write_text(f"format: jb-book\nroot: {page}\n")
     shutil.copytree(ROOT / "vendor", folder / "vendor")
+    # The build's Sphinx extensions, which _config.yml loads from the book's folder (local_extensions).
+    shutil.copytree(ROOT / "book", folder / "book", ignore=shutil.ignore_patterns("__pycache__"))
     if (ROOT / "_static").is_dir():
         shutil.copytree(ROOT / "_static", folder / "_static")
     for name in config.get("bibtex_bibfiles", []):
@@ -66,7 +69,7 @@ def widget_notebook(heading, sources):
         "language_info": {"name": "python"},
     })
     nb.cells = [
-        new_code_cell("# colab install cell (filled in by cnnbook.execute)", metadata={"tags": ["colab-install"]}),
+        new_code_cell("# colab install cell (filled in by book.execute)", metadata={"tags": ["colab-install"]}),
         new_markdown_cell(f"# {heading}"),
         *(new_code_cell(source) for source in sources),
     ]
@@ -78,7 +81,7 @@ def build_page(folder, name, notebook, timeout=120):
     build the book as `make book` does; return the path of the page's HTML file."""
     import nbformat
 
-    from cnnbook.execute import execute
+    from book.execute import execute
 
     config = one_page_book(folder, name)
     assert "nb_ipywidgets_js" in config["sphinx"]["config"], "_config.yml lacks the widget settings"

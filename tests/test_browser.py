@@ -2,7 +2,7 @@
 
 A tiny book (one notebook with the three widgets, the project's own
 ``_config.yml`` and ``vendor/``) is executed the way the chapters are
-(``cnnbook.execute``: nbclient with the widget state stored), built with
+(``book.execute``: nbclient with the widget state stored), built with
 jupyter-book, and opened from disk. Every request that is not a local file is
 refused, so the page must find require.js, the widget manager, anywidget and
 MathJax in the book itself.

@@ -4,7 +4,6 @@ The book is built once (from the stored outputs, warnings as errors) into a temp
 so the checkout's _build is left alone; the checks then read the HTML.
 """
 
-import importlib.util
 import os
 import pathlib
 import re
@@ -103,11 +102,10 @@ def _need_browser():
 
 
 def _check_pages():
-    """scripts/check_pages.py, the audit a developer runs by hand, as a module."""
-    spec = importlib.util.spec_from_file_location("check_pages", ROOT / "scripts" / "check_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """book/check_pages.py, the audit a developer runs by hand (``python -m book.check_pages``)."""
+    from book import check_pages
+
+    return check_pages
 
 
 def test_every_page_reads_well_on_a_wide_screen_and_a_phone(html):

@@ -260,10 +260,3 @@ def test_fits_the_column(browser, page_url, width, tmp_path):
         assert overflow[0] <= 0 and overflow[1] <= 0, (width, padding, overflow)
     page.locator(".cnnw-chconv").screenshot(path=str(tmp_path / f"channel_conv_{width}.png"))
     assert problems == []
-
-
-def test_code_and_style_live_in_files():
-    here = ROOT / "cnnbook" / "widgets"
-    assert ChannelConvExplorer._esm == (here / "dom.js").read_text() + "\n" + (here / "channel_conv.js").read_text()
-    assert (here / "widgets.css").read_text() in ChannelConvExplorer._css
-    assert (here / "channel_conv.css").read_text() in ChannelConvExplorer._css

@@ -7,7 +7,8 @@ import subprocess
 import nbformat
 import pytest
 
-from cnnbook import execute, runtime
+from book import execute
+from cnnbook import runtime
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))

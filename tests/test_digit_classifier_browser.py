@@ -8,7 +8,7 @@ Two parts:
   TensorFlow.js-article net, for Deep Learning with Python's convnet with
   fixed random weights, and for a net using every other supported layer;
   and the MNIST-style centring of a drawing;
-* the widget in a one-page book, executed by ``cnnbook.execute`` and built
+* the widget in a one-page book, executed by ``book.execute`` and built
   with the project's ``_config.yml`` (as tests/test_browser.py does): drawing
   with the mouse (and pen and touch pointer events) changes the bars, undo and
   clear, the gallery by keyboard, the hover arithmetic of the first
@@ -195,7 +195,7 @@ def _demo_notebook(with_widget=True):
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     """Execute and build the one-page book; return (page URL, executed notebook path, notebook size increase)."""
-    from cnnbook.execute import execute
+    from book.execute import execute
 
     folder = tmp_path_factory.mktemp("digit-book")
     plain = tmp_path_factory.mktemp("plain") / "digits.ipynb"

@@ -1,4 +1,4 @@
-"""The examples in the docstrings of cnnbook's modules run, and print what they show.
+"""The examples in the docstrings of cnnbook's modules (and of the book's machinery, ``book``) run, and print what they show.
 
 Every module of the package is searched for examples, so a new module's examples run without
 being listed here. Run here (rather than with ``pytest --doctest-modules``) so that they run
@@ -12,10 +12,12 @@ import pkgutil
 
 import pytest
 
+import book
 import cnnbook
 
 FINDER = doctest.DocTestFinder()
-NAMES = sorted(info.name for info in pkgutil.walk_packages(cnnbook.__path__, "cnnbook."))
+NAMES = sorted(info.name for package in (cnnbook, book)
+               for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."))
 
 
 def _runs(example):

@@ -4,7 +4,7 @@ import json
 import nbformat
 import pytest
 
-from cnnbook import execute
+from book import execute
 
 
 def small_notebook():

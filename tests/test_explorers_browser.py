@@ -3,7 +3,7 @@
 * The receptive-field arithmetic of ``receptive_field.js`` (the ES module as
   it ships, imported into a blank page) against ``cnnbook.receptive_field``
   for every net of tests/test_receptive_field.py.
-* Both widgets in a one-page book executed by ``cnnbook.execute`` and built
+* Both widgets in a one-page book executed by ``book.execute`` and built
   with the project's ``_config.yml``: real pointer events (the mouse, and
   pen and touch pointer events) and the keyboard, both themes, a 400-pixel
   screen.

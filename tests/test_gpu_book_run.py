@@ -16,7 +16,7 @@ import textwrap
 
 import pytest
 
-from cnnbook import results
+from book import results_page
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "gpu_book_run.py"
@@ -96,7 +96,7 @@ def test_the_command_runs_every_net_on_this_cpu(tmp_path, backend):
     files = list(out.glob("*.json"))
     assert len(files) == 1 and files[0].name.startswith("cpu-"), files
     stored = json.loads(files[0].read_text())
-    assert stored["format"] == gpu_book_run.FORMAT == results.GPU_RUN_FORMAT
+    assert stored["format"] == gpu_book_run.FORMAT == results_page.GPU_RUN_FORMAT
     rows = stored["rows"]
     assert [row["net"] for row in rows] == list(gpu_book_run.NET_KEYS)
     for row in rows:
@@ -200,19 +200,19 @@ def test_summary_table():
 
 
 def test_results_page_section_without_and_with_a_gpu_run(tmp_path):
-    assert "GPU figures: **not obtained**" in results.gpu_section(tmp_path / "missing")
+    assert "GPU figures: **not obtained**" in results_page.gpu_section(tmp_path / "missing")
     folder = tmp_path / "gpu"
-    header = {"format": results.GPU_RUN_FORMAT, "run_id": "2026-12-07T05:00:00Z"}
+    header = {"format": results_page.GPU_RUN_FORMAT, "run_id": "2026-12-07T05:00:00Z"}
     gpu_book_run.write_row(folder / "cpu.json", dict(header, device="CPU (2 cores, x86_64)"), _row())
     (folder / "other.json").write_text(json.dumps({"format": "something else", "device": "GPU: Y"}))
-    assert "not obtained" in results.gpu_section(folder)  # a CPU run is not a GPU figure
+    assert "not obtained" in results_page.gpu_section(folder)  # a CPU run is not a GPU figure
     gpu_book_run.write_row(folder / "gpu-x.json", dict(header, device="GPU: NVIDIA X"), _row())
     gpu_book_run.write_row(folder / "gpu-x.json", dict(header, device="GPU: NVIDIA X"),
                            _row(net="nin", title="NiN", status="not run: 2 s left"))
-    text = results.gpu_section(folder)
+    text = results_page.gpu_section(folder)
     assert "not obtained" not in text and "### GPU: NVIDIA X" in text and "GPU: Y" not in text
     assert "| AlexNet | 10 | jax 1.0 | 224 | mixed_float16 | 12,346 | 4.86 | 3.00 (10) | 90.1% |" in text
     assert "| NiN | 10 | jax 1.0 | 224 | mixed_float16 | not run: 2 s left |" in text
     (folder / "broken.json").write_text("{")
     with pytest.raises(ValueError, match="broken.json"):
-        results.gpu_section(folder)
+        results_page.gpu_section(folder)

@@ -82,9 +82,9 @@ def test_h_kernels_find_horizontal_edges_with_a_positive_response():
 
 @pytest.mark.parametrize("size", [0, 2, -3, 2.5])
 def test_bad_sizes(size):
-    with pytest.raises(ValueError, match="size must be a positive odd int"):
+    with pytest.raises(ValueError, match="size must be (an integer|at least 1|odd)"):
         kernels.box_blur(size)
-    with pytest.raises(ValueError, match="size must be a positive odd int"):
+    with pytest.raises(ValueError, match="size must be (an integer|at least 1|odd)"):
         kernels.gaussian_blur(size)
 
 
@@ -102,7 +102,7 @@ SIZED = [kernels.identity, kernels.box_blur, kernels.gaussian_blur]
 @pytest.mark.parametrize("size", [True, False, np.bool_(True), None, "3", 3.0, 3 + 0j])
 def test_sizes_must_be_integers_not_booleans_or_strings(f, size):
     # gaussian_blur(True) made a 1x1 kernel.
-    with pytest.raises(ValueError, match="size must be a positive odd int"):
+    with pytest.raises(ValueError, match="size must be (an integer|at least 1|odd)"):
         f(size)
 
 

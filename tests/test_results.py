@@ -6,7 +6,8 @@ import pathlib
 import nbformat
 import pytest
 
-from cnnbook import execute, results, runtime
+from book import execute, results_page
+from cnnbook import results, runtime
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RANGES = {"smoke": (20, 60), "quick": (80, 95), "full": (85, 95)}
@@ -140,23 +141,23 @@ def entry(id, value=1.0):
 
 def test_entries_must_have_unique_ids():
     with pytest.raises(ValueError, match="repeated: a"):
-        results.entries(notebook_with(entry("a"), entry("a", 2.0)))
+        results_page.entries(notebook_with(entry("a"), entry("a", 2.0)))
 
 
 def test_collect_writes_and_removes_the_chapter_file(tmp_path):
     path = tmp_path / "08_lenet.ipynb"
     nbformat.write(notebook_with(entry("a"), entry("b")), path)
-    assert [e["id"] for e in results.collect(path, tmp_path / "results")] == ["a", "b"]
+    assert [e["id"] for e in results_page.collect(path, tmp_path / "results")] == ["a", "b"]
     assert json.loads((tmp_path / "results" / "08_lenet.json").read_text())[1]["id"] == "b"
     nbformat.write(notebook_with(), path)
-    results.collect(path, tmp_path / "results")
+    results_page.collect(path, tmp_path / "results")
     assert not (tmp_path / "results" / "08_lenet.json").exists()
 
 
 def test_page_shows_the_sources_figure(tmp_path):
     stored = [entry("a", 88.4) | {"source": {"value": 75.3, "unit": "%", "cite": "d2l2020lenet", "note": "x"}}]
     (tmp_path / "08_lenet.json").write_text(json.dumps(stored))
-    text = results.page(tmp_path, {"08_lenet": "chapters/08_lenet"})
+    text = results_page.page(tmp_path, {"08_lenet": "chapters/08_lenet"})
     assert "## {doc}`chapters/08_lenet`" in text
     assert "| <code class=\"cnnbook-result-id\">a</code> | 88.40% | d · – / – |" in text
     assert "| 75.30% {cite:p}`d2l2020lenet` (x) | above, by 13.1 points |" in text
@@ -165,19 +166,19 @@ def test_page_shows_the_sources_figure(tmp_path):
 
 def test_agreement_with_the_source():
     def said(value, **source):
-        return results.agreement({"value": value, "unit": "%", "source": {"value": 90.0, "cite": "c"} | source})
+        return results_page.agreement({"value": value, "unit": "%", "source": {"value": 90.0, "cite": "c"} | source})
 
     assert said(91.0, spread=2) == "within its spread (90 ± 2)"
     assert said(93.0, spread=2) == "above its spread (90 ± 2)"
     assert said(80.0, range=(85, 95)) == "below its spread (85 to 95)"
     assert said(89.5) == "below, by 0.5 points"
     assert said(90.0) == "the same"
-    assert results.agreement({"value": 1.0, "unit": "%", "source": None}) == ""
+    assert results_page.agreement({"value": 1.0, "unit": "%", "source": None}) == ""
 
 
 def test_result_ids_break_only_after_underscores(tmp_path):
     (tmp_path / "07_x.json").write_text(json.dumps([entry("dense_accuracy")]))
-    assert "dense_<wbr>accuracy</code>" in results.page(tmp_path)
+    assert "dense_<wbr>accuracy</code>" in results_page.page(tmp_path)
 
 
 # The stored book ------------------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ CHAPTERS = execute.toc_notebooks(ROOT)
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_results_file_matches_the_notebook(path):
-    found = results.entries(json.loads(path.read_text()))
+    found = results_page.entries(json.loads(path.read_text()))
     stored = ROOT / execute.RESULTS_DIR / f"{path.stem}.json"
     if not found:
         assert not stored.exists()
@@ -198,7 +199,7 @@ def test_results_file_matches_the_notebook(path):
 def test_results_page_matches_the_results_files():
     links = execute.chapter_links(ROOT)
     assert links["08_lenet"] == "8. LeNet <chapters/08_lenet>"
-    assert (ROOT / execute.RESULTS_PAGE).read_text() == results.page(ROOT / execute.RESULTS_DIR, links) + "\n"
+    assert (ROOT / execute.RESULTS_PAGE).read_text() == results_page.page(ROOT / execute.RESULTS_DIR, links) + "\n"
 
 
 def stored_entries():

@@ -71,17 +71,6 @@ def test_kernel_explorer_downsamples_large_images():
     assert "downsampled from 300\u00d7600 to 128\u00d7256" in w.note
 
 
-def test_widget_code_lives_in_files():
-    # Each widget's module is the shared dom.js followed by the widget's own file.
-    here = pathlib.Path(KernelExplorer.__module__.replace(".", "/")).parent
-    package = pathlib.Path(__file__).resolve().parent.parent / here
-    shared = (package / "dom.js").read_text()
-    for cls, name in ((KernelExplorer, "kernel_explorer.js"), (ConvArithmeticExplorer, "conv_arithmetic.js"),
-                      (PoolingExplorer, "pooling.js")):
-        assert str(cls._esm) == shared + "\n" + (package / name).read_text()
-        assert str(cls._css) == (package / "widgets.css").read_text()
-
-
 @pytest.mark.parametrize("image, message", [
     (np.zeros((8, 8, 3), np.uint8), "colour image"),
     (np.zeros(8, np.uint8), "2-D grayscale"),

@@ -1,17 +1,6 @@
-"""Input checks of the widgets: those of `cnnbook.checks`, with the widgets' bounds."""
+"""The one input check the widgets add to `cnnbook.checks`: a grid of numbers of bounded size."""
 
 from cnnbook import checks
-
-
-def check_int(value, name, low, high):
-    """Return ``value`` as an int in ``[low, high]`` or raise ValueError (any integral type, not a bool).
-
-    >>> check_int(True, "size", 1, 6)
-    Traceback (most recent call last):
-    ...
-    ValueError: size must be an integer in [1, 6], got True
-    """
-    return checks.integer(value, name, low, high)
 
 
 def check_grid(values, name, min_side, max_side):

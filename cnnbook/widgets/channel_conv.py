@@ -9,7 +9,6 @@ import traitlets
 from cnnbook import checks
 
 from ._files import esm
-from ._validate import check_int
 
 HERE = pathlib.Path(__file__).parent
 
@@ -135,8 +134,8 @@ class ChannelConvExplorer(anywidget.AnyWidget):
         if x is None and w is None and b is None:
             x, w, b = DEFAULT_X, DEFAULT_W, DEFAULT_B
         x, w, b = check_arrays(x, w, b)
-        padding = check_int(padding, "padding", *LIMITS["padding"])
-        stride = check_int(stride, "stride", *LIMITS["stride"])
+        padding = checks.integer(padding, "padding", *LIMITS["padding"])
+        stride = checks.integer(stride, "stride", *LIMITS["stride"])
         super().__init__(
             x=x.tolist(), w=w.tolist(), b=b.tolist(), padding=padding, stride=stride,
             channel_names=_names(channel_names, x.shape[2], "channel_names", "channel"),
@@ -149,7 +148,7 @@ class ChannelConvExplorer(anywidget.AnyWidget):
     @traitlets.validate("padding", "stride")
     def _valid_setting(self, proposal):
         name = proposal["trait"].name
-        return check_int(proposal["value"], name, *LIMITS[name])
+        return checks.integer(proposal["value"], name, *LIMITS[name])
 
     @traitlets.validate("x", "w", "b")
     def _valid_arrays(self, proposal):

@@ -5,8 +5,9 @@ import pathlib
 import anywidget
 import traitlets
 
+from cnnbook import checks
+
 from ._files import esm
-from ._validate import check_int
 
 HERE = pathlib.Path(__file__).parent
 
@@ -90,7 +91,7 @@ class ConvArithmeticExplorer(anywidget.AnyWidget):
         settings = dict(input_size=input_size, kernel_size=kernel_size, padding=padding,
                         stride=stride, dilation=dilation)
         for name, value in settings.items():
-            check_int(value, name, *LIMITS[name])
+            checks.integer(value, name, *LIMITS[name])
         if not isinstance(transposed, bool):
             raise ValueError(f"transposed must be True or False, got {transposed!r}")
         super().__init__(**settings, transposed=transposed, limits={k: list(v) for k, v in LIMITS.items()})
@@ -99,7 +100,7 @@ class ConvArithmeticExplorer(anywidget.AnyWidget):
     @traitlets.validate("input_size", "kernel_size", "padding", "stride", "dilation")
     def _valid_setting(self, proposal):
         name = proposal["trait"].name
-        return check_int(proposal["value"], name, *LIMITS[name])
+        return checks.integer(proposal["value"], name, *LIMITS[name])
 
     @traitlets.observe("input_size", "kernel_size", "padding", "stride", "dilation", "transposed")
     def _update_output_size(self, change=None):

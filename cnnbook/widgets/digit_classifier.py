@@ -6,6 +6,8 @@ import anywidget
 import numpy as np
 import traitlets
 
+from cnnbook import conv
+
 from ._files import esm
 
 HERE = pathlib.Path(__file__).parent
@@ -175,7 +177,7 @@ def _activate(x, name):
 
 
 def forward_numpy(specs, arrays, images):
-    """Run the exported net in NumPy: the same computation as the widget's JavaScript.
+    """Run the exported net in NumPy with :mod:`cnnbook.conv`: the same computation as the widget's JavaScript.
 
     Parameters
     ----------
@@ -204,16 +206,10 @@ def forward_numpy(specs, arrays, images):
             x = x * spec["scale"] + spec["offset"]
         elif kind == "Conv2D":
             kernel, bias = (arrays[i].astype(np.float64) for i in spec["weights"])
-            kh, kw = spec["kernel"]
-            if spec["padding"] == "same":
-                top, left = (kh - 1) // 2, (kw - 1) // 2
-                x = np.pad(x, ((0, 0), (top, kh - 1 - top), (left, kw - 1 - left), (0, 0)))
-            windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))  # n, oh, ow, c, kh, kw
-            x = _activate(np.einsum("nhwcij,ijcf->nhwf", windows, kernel, optimize=True) + bias, spec["activation"])
+            x = _activate(conv.conv2d(x, kernel, bias, padding=spec["padding"]), spec["activation"])
         elif kind in ("MaxPooling2D", "AveragePooling2D"):
-            (ph, pw), (sh, sw) = spec["pool"], spec["strides"]
-            windows = np.lib.stride_tricks.sliding_window_view(x, (ph, pw), axis=(1, 2))[:, ::sh, ::sw]
-            x = windows.max(axis=(-2, -1)) if kind == "MaxPooling2D" else windows.mean(axis=(-2, -1))
+            mode = "max" if kind == "MaxPooling2D" else "avg"
+            x = conv.pool2d(x, spec["pool"], spec["strides"], mode=mode)
         elif kind == "Flatten":
             x = x.reshape(len(x), -1)
         elif kind == "Dense":

@@ -6,8 +6,9 @@ import anywidget
 import numpy as np
 import traitlets
 
+from cnnbook import checks
+
 from ._files import esm
-from ._validate import check_int
 
 HERE = pathlib.Path(__file__).parent
 
@@ -119,7 +120,7 @@ class FeatureMapExplorer(anywidget.AnyWidget):
 
         if not isinstance(model, keras.Model) or not getattr(model, "built", False) or not model.inputs:
             raise ValueError("model must be a built keras.Model with a known input (start it with keras.Input)")
-        max_channels = check_int(max_channels, "max_channels", 1, 64)
+        max_channels = checks.integer(max_channels, "max_channels", 1, 64)
         pixels = _check_images(images, tuple(model.inputs[0].shape[1:]))
         if labels is None:
             labels = [f"image {i + 1}" for i in range(len(pixels))]
@@ -186,16 +187,16 @@ class FeatureMapExplorer(anywidget.AnyWidget):
 
     @traitlets.validate("image_index")
     def _valid_image(self, proposal):
-        return check_int(proposal["value"], "image_index", 0, max(0, len(self.labels) - 1))
+        return checks.integer(proposal["value"], "image_index", 0, max(0, len(self.labels) - 1))
 
     @traitlets.validate("layer_index")
     def _valid_layer(self, proposal):
-        return check_int(proposal["value"], "layer_index", 0, max(0, len(self.layer_info) - 1))
+        return checks.integer(proposal["value"], "layer_index", 0, max(0, len(self.layer_info) - 1))
 
     @traitlets.validate("channel")
     def _valid_channel(self, proposal):
         count = len(self.layer_info[self.layer_index]["channels"]) if self.layer_info else 1
-        return check_int(proposal["value"], "channel", 0, count - 1)
+        return checks.integer(proposal["value"], "channel", 0, count - 1)
 
     @traitlets.observe("layer_index")
     def _reset_channel(self, change):

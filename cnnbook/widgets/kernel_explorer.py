@@ -6,8 +6,11 @@ import anywidget
 import numpy as np
 import traitlets
 
+from cnnbook import checks
+
 from ._files import esm
-from ._validate import check_grid, check_int
+
+from ._validate import check_grid
 
 HERE = pathlib.Path(__file__).parent
 
@@ -159,7 +162,7 @@ class KernelExplorer(anywidget.AnyWidget):
     value = traitlets.Float(0.0).tag(sync=True)
 
     def __init__(self, image, kernel="sharpen", size=None, scaling="clip", max_side=MAX_SIDE):
-        max_side = check_int(max_side, "max_side", 8, 1024)
+        max_side = checks.integer(max_side, "max_side", 8, 1024)
         if scaling not in ("clip", "minmax", "abs"):
             raise ValueError(f"scaling must be 'clip', 'minmax' or 'abs', got {scaling!r}")
         pixels, vmax, note = _check_image(image, max_side)

@@ -9,7 +9,6 @@ import traitlets
 from cnnbook import checks, loss_surfaces
 
 from ._files import esm
-from ._validate import check_int
 
 HERE = pathlib.Path(__file__).parent
 
@@ -60,7 +59,7 @@ class OptimizerExplorer(anywidget.AnyWidget):
         surface = checks.choice(surface, "surface", tuple(loss_surfaces.SURFACES))
         point = loss_surfaces.check_start(surface, loss_surfaces.SURFACES[surface]["start"] if start is None
                                           else start)
-        steps = check_int(steps, "steps", 10, MAX_STEPS)
+        steps = checks.integer(steps, "steps", 10, MAX_STEPS)
         merged = loss_surfaces.default_settings(surface)
         if settings is not None:
             if not isinstance(settings, dict):
@@ -88,7 +87,7 @@ class OptimizerExplorer(anywidget.AnyWidget):
 
     @traitlets.validate("steps")
     def _valid_steps(self, proposal):
-        return check_int(proposal["value"], "steps", 10, MAX_STEPS)
+        return checks.integer(proposal["value"], "steps", 10, MAX_STEPS)
 
     @traitlets.validate("settings")
     def _valid_settings(self, proposal):

@@ -10,7 +10,7 @@ import traitlets
 from cnnbook import checks
 
 from ._files import esm
-from ._validate import check_grid, check_int
+from ._validate import check_grid
 
 HERE = pathlib.Path(__file__).parent
 
@@ -147,8 +147,8 @@ def check_state(values, size, stride, mode):
         grid = check_grid(values, "values", 2, 8)
         side = min(grid.shape)
         try:
-            size = check_int(size, "size", 1, side)
-            stride = check_int(stride, "stride", 1, side)
+            size = checks.integer(size, "size", 1, side)
+            stride = checks.integer(stride, "stride", 1, side)
         except ValueError as err:
             message, got = str(err).rsplit(", got ", 1)
             where = f" (the smaller side of the {grid.shape[0]}x{grid.shape[1]} grid of values)"

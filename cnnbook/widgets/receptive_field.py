@@ -11,7 +11,6 @@ from cnnbook import checks
 from cnnbook.receptive_field import effective_fields, field_bounds, receptive_fields
 
 from ._files import esm
-from ._validate import check_int
 
 HERE = pathlib.Path(__file__).parent
 
@@ -110,7 +109,7 @@ class ReceptiveFieldExplorer(anywidget.AnyWidget):
         if shape[-1] != 1:
             raise ValueError(f"nets must take one-channel (grayscale) images, got input shape {shape}")
         x = _check_images(images, shape)
-        max_units = check_int(max_units, "max_units", 2, 32)
+        max_units = checks.integer(max_units, "max_units", 2, 32)
         first = next(iter(tables.values()))
         if layers is None:
             layers = [row["name"] for row in first if "Conv" in row["kind"] or "Pooling" in row["kind"]]
@@ -165,11 +164,11 @@ class ReceptiveFieldExplorer(anywidget.AnyWidget):
 
     @traitlets.validate("net")
     def _valid_net(self, proposal):
-        return check_int(proposal["value"], "net", 0, len(self.nets) - 1)
+        return checks.integer(proposal["value"], "net", 0, len(self.nets) - 1)
 
     @traitlets.validate("image")
     def _valid_image(self, proposal):
-        return check_int(proposal["value"], "image", 0, len(self.labels) - 1)
+        return checks.integer(proposal["value"], "image", 0, len(self.labels) - 1)
 
     @traitlets.validate("layer")
     def _valid_layer(self, proposal):

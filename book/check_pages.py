@@ -1,6 +1,6 @@
 """Open every page of the built book from disk in headless Chromium and report what a reader meets.
 
-Usage: ``python scripts/check_pages.py [--widths 1280 400] [--details]`` after ``make book``.
+Usage: ``python -m book.check_pages [--widths 1280 400] [--details]`` after ``make book``.
 
 For each page and width it counts console and page errors, requests that leave
 the disk (the network is refused), output blocks and display equations wider

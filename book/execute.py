@@ -1,4 +1,4 @@
-"""Execute chapters top to bottom and store their outputs: ``python -m cnnbook.execute [NOTEBOOK ...]``.
+"""Execute chapters top to bottom and store their outputs: ``python -m book.execute [NOTEBOOK ...]``.
 
 This is the only way the book's stored outputs are made, and it works in a
 checkout of the book's repository (it reads ``_config.yml`` and ``_toc.yml``).
@@ -45,7 +45,7 @@ RESULTS_PAGE = "results.md"
 def _book_root(root=BOOK_ROOT):
     root = pathlib.Path(root)
     if not (root / "_config.yml").exists() or not (root / "_toc.yml").exists():
-        raise SystemExit(f"python -m cnnbook.execute runs in a checkout of the cnnbook repository (install it with "
+        raise SystemExit(f"python -m book.execute runs in a checkout of the cnnbook repository (install it with "
                          f"`pip install -e .[execute]`), next to its "
                          f"_config.yml and _toc.yml; {root} has none (the installed package does not need it).")
     return root
@@ -105,7 +105,7 @@ def current_commit(root=BOOK_ROOT):
         raise SystemExit(f"cannot read the git commit of {root} ({error}); the Colab install cell pins one") from error
     if changed:
         print("  warning: the package has uncommitted changes; the Colab cell pins the last commit. Commit, then "
-              "run `python -m cnnbook.execute --pin-colab`.", flush=True)
+              "run `python -m book.execute --pin-colab`.", flush=True)
     return commit
 
 
@@ -181,7 +181,7 @@ def execute(path, timeout=3600, root=BOOK_ROOT, gpu=False, ref=None):
     import nbformat
     from nbclient import NotebookClient
 
-    from cnnbook import results
+    from book import results_page
 
     if os.environ.get("CNNBOOK_SEED", "").strip() not in ("", "0"):
         raise RuntimeError("the stored outputs are made with the chapters' own seeds: unset CNNBOOK_SEED "
@@ -213,7 +213,7 @@ def execute(path, timeout=3600, root=BOOK_ROOT, gpu=False, ref=None):
     if profile:
         notebook.metadata.setdefault("cnnbook", {})["profile"] = profile
     write_atomically(notebook, path)
-    results.collect(path, root / RESULTS_DIR)
+    results_page.collect(path, root / RESULTS_DIR)
     write_results_page(root)
     return profile
 
@@ -232,10 +232,10 @@ def _setup_record(notebook):
 
 def write_results_page(root=BOOK_ROOT):
     """Rewrite ``results.md`` from ``results/*.json``."""
-    from cnnbook import results
+    from book import results_page
 
     root = _book_root(root)
-    (root / RESULTS_PAGE).write_text(results.page(root / RESULTS_DIR, chapter_links(root)) + "\n")
+    (root / RESULTS_PAGE).write_text(results_page.page(root / RESULTS_DIR, chapter_links(root)) + "\n")
 
 
 def chapter_links(root=BOOK_ROOT):
@@ -276,7 +276,7 @@ def _has_widgets(notebook):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m cnnbook.execute", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m book.execute", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=pathlib.Path,
                         help="notebooks to execute (default: every chapter in _toc.yml)")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed for one cell")
