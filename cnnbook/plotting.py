@@ -10,6 +10,8 @@ import textwrap
 
 import numpy as np
 
+from . import checks
+
 #: Widest figure, in inches: the text column of the HTML book.
 MAX_WIDTH = 7.0
 #: Most images in one row of :func:`show_images`.
@@ -97,10 +99,9 @@ def show_images(
         titles = [str(title) for title in titles]
         if len(titles) != len(images):
             raise ValueError(f"titles: got {len(titles)} titles for {len(images)} images")
-    if cols is not None and (not isinstance(cols, (int, np.integer)) or cols < 1):
-        raise ValueError(f"cols: expected a positive integer, got {cols!r}")
-    if max_width <= 0:
-        raise ValueError(f"max_width: expected a positive width in inches, got {max_width!r}")
+    if cols is not None:
+        cols = checks.integer(cols, "cols", low=1)
+    max_width = checks.real(max_width, "max_width", positive=True)
     if symmetric and vmin is not None:
         raise ValueError("vmin: a symmetric scale runs from -vmax to vmax; give vmax only")
     if vmin is not None and vmax is not None and not vmin < vmax:

@@ -116,10 +116,10 @@ class LiveCurves(TrainingLog):
         super().__init__()
         if isinstance(metrics, str) or not metrics:
             raise ValueError(f"metrics must be a non-empty sequence of names, got {metrics!r}")
-        if not interval >= 0:
-            raise ValueError(f"interval must be >= 0 seconds, got {interval!r}")
-        if not isinstance(smooth, int) or smooth < 1:
-            raise ValueError(f"smooth must be a positive int, got {smooth!r}")
+        from cnnbook import checks
+
+        interval = checks.real(interval, "interval", low=0)
+        smooth = checks.integer(smooth, "smooth", low=1)
         self.metrics, self.interval, self.smooth, self.title = tuple(metrics), interval, smooth, title
         self.figure, self._handle, self._lines, self._next_draw = None, None, {}, 0.0
 
