@@ -4,7 +4,7 @@ Usage: ``python scripts/seed_spread.py LOG [LOG ...]``, each LOG a file that a r
 with ``CNNBOOK_RESULTS_LOG=LOG`` wrote (one JSON entry per line, see
 :mod:`cnnbook.results`), e.g. one per value of ``CNNBOOK_SEED``. The stored
 outputs' entries (``results/<chapter>.json``, seed shift 0) are added when a
-log's checks belong to a stored chapter. The table is Markdown, for the README
+log's checks belong to a stored chapter (give one chapter's logs per call). The table is Markdown, for the README
 or a closing note.
 """
 
@@ -22,10 +22,13 @@ def main(paths):
         for line in pathlib.Path(path).read_text().splitlines():
             entry = json.loads(line)
             values.setdefault(entry["id"], {})[entry["seed_shift"]] = entry
-    for stored in sorted((ROOT / "results").glob("*.json")):
-        for entry in json.loads(stored.read_text()):
-            if entry["id"] in values and "seed_shift" in entry:
-                values[entry["id"]].setdefault(entry["seed_shift"], entry)
+    # The stored run of the chapter the logs come from: the results file sharing most of their ids
+    # (ids are unique within a chapter only).
+    chapters = [json.loads(path.read_text()) for path in sorted((ROOT / "results").glob("*.json"))]
+    stored = max(chapters, key=lambda entries: len({e["id"] for e in entries} & set(values)), default=[])
+    for entry in stored:
+        if entry["id"] in values and "seed_shift" in entry:
+            values[entry["id"]].setdefault(entry["seed_shift"], entry)
     print("| check | profile | range | values by seed shift | mean ± sd | all in range? |")
     print("|---|---|---|---|---|---|")
     for name, by_shift in values.items():
