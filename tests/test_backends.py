@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent("""
     matplotlib.use("Agg")
     import numpy as np
     import keras
-    from cnnbook import models, training
+    from cnnbook import models, runtime, training
     from cnnbook.widgets.feature_maps import FeatureMapExplorer
 
     assert keras.backend.backend() == "jax", keras.backend.backend()
@@ -31,8 +31,9 @@ SCRIPT = textwrap.dedent("""
         curves = training.LiveCurves(interval=0.0)
         model.fit(x, y, batch_size=16, epochs=1, validation_split=0.25, callbacks=[curves], verbose=0)
         assert curves.iterations == 3 and "val_accuracy" in curves.epochs, (curves.iterations, curves.epochs)
-        numbers = training.results(model, x[:16], y[:16], curves.seconds, 48, label=model.name)
-        matrix = training.confusion_matrix(y[:16], numbers["predictions"], num_classes=10)
+        data = runtime.DataSource("noise", "random images", real=False)
+        run = training.results(model, x[:16], y[:16], curves, n_train=48, data=data, label=model.name)
+        matrix = training.confusion_matrix(y[:16], run.predictions, num_classes=10)
         assert matrix.sum() == 16
     # The TensorFlow.js article's loop: one batch per fit call.
     model = models.tfjs_convnet()
