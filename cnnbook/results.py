@@ -128,15 +128,14 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
     profile = runtime.profile()
     bounds = ranges.get(profile)
     real = all(s.real for s in sources)
-    entry = {"id": id, "value": float(value), "unit": unit,
-             "spread": None if spread is None else float(spread), "seeds": seeds, "claim": claim, "data": described, "real": real,
-             "n_train": n_train, "n_test": n_test, "profile": profile,
+    entry = {"id": id, "value": float(value), "unit": unit, "spread": None if spread is None else float(spread),
+             "seeds": seeds, "claim": claim, "data": described, "real": real, "n_train": n_train, "n_test": n_test, "profile": profile,
              "expected": None if bounds is None else [float(b) for b in bounds],
              "ranges": {name: None if r is None else [float(b) for b in r] for name, r in ranges.items()},
              "chance": None if chance is None else float(chance), "learns": learns,
              "seed_shift": runtime.seed_shift(), "seed": seed, "device": runtime.device_description(),
              "seconds": None if seconds is None else round(float(seconds), 1), "source": source}
-    shown = f"{_number(value)}{_space(unit)}{unit}"
+    shown = format_value(value, unit)
     line = f"check {id}: {shown}"
     if spread is not None:
         line += f" ± {_number(spread)} over {seeds} seeds"
@@ -150,7 +149,7 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
     else:
         line += f" in [{_number(bounds[0])}, {_number(bounds[1])}] ({profile}, {described})"
     if source:
-        line += f"; source: {_number(source['value'])}{_space(source.get('unit', unit))}{source.get('unit', unit)}"
+        line += f"; source: {format_value(source['value'], source.get('unit', unit))}"
     if claim:
         line += f"\n  holds: {claim}"
     runtime.display_record(line, MIME_TYPE, entry)
@@ -166,21 +165,20 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
     return entry
 
 
-def difference(id, a, b, *, claim, expected, run=None, unit="points", paired=True, **details):
+def difference(id, a, b, *, claim, expected, run=None, unit="points", **details):
     """Check a claim that A differs from B, from their values over several seeds: the mean of A − B.
 
-    With ``paired`` (the same seeds, data and budget for A and B), the
+    A and B are paired by seed (the same seeds, data and budget): the
     differences are taken seed by seed and their standard deviation is the
-    spread; otherwise the spread is that of the two means' difference. The
-    line printed gives the mean difference ± its spread and the number of
-    seeds, so the reader sees whether the gap stands out of the noise.
+    spread. The line printed gives the mean difference ± its spread and the
+    number of seeds, so the reader sees whether the gap stands out of the noise.
 
     Parameters
     ----------
     id : str
         The check's name.
     a, b : sequence of float
-        The values of A and of B, one per seed (in the same seed order when paired).
+        The values of A and of B, one per seed, in the same seed order.
     claim : str
         The sentence of the text the check holds.
     expected : dict
@@ -190,8 +188,6 @@ def difference(id, a, b, *, claim, expected, run=None, unit="points", paired=Tru
         Runs whose data and counts the entry records.
     unit : str
         The difference's unit, ``"points"`` for accuracies in percent.
-    paired : bool
-        Whether ``a[i]`` and ``b[i]`` share seed ``i``.
     **details
         Passed to :func:`check` (``data``, ``n_train``, ``n_test``, ``source``).
 
@@ -212,13 +208,10 @@ def difference(id, a, b, *, claim, expected, run=None, unit="points", paired=Tru
       holds: A beats B
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.ndim != 1 or len(a) < 2 or (paired and a.shape != b.shape) or len(b) < 2:
-        raise ValueError(f"a and b must hold a value per seed, at least two each (and as many when paired); "
+    if a.ndim != 1 or a.shape != b.shape or len(a) < 2:
+        raise ValueError(f"a and b must hold one value per seed, as many each and at least two; "
                          f"got {len(a)} and {len(b)}")
-    if paired:
-        spread = float(np.std(a - b, ddof=1))
-    else:
-        spread = float(np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b)) * np.sqrt(len(a)))
+    spread = float(np.std(a - b, ddof=1))
     return check(id, float(a.mean() - b.mean()), unit=unit, expected=expected, run=run, claim=claim,
                  spread=spread, seeds=len(a), **details)
 

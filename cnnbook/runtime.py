@@ -331,15 +331,11 @@ def note_data_source(name, description, line, real=True):
 
     Parameters
     ----------
-    name : str
-        The data set, e.g. ``"fashion_mnist"``.
-    description : str
-        A few words for the ledger, e.g. ``"Fashion-MNIST, complete"``.
+    name, description, real
+        As the attributes of :class:`DataSource`.
     line : str
         The sentence printed for the reader. It names the source in words, never
         a path of the machine that ran the chapter.
-    real : bool
-        False for a synthetic stand-in or random weights.
 
     Returns
     -------
