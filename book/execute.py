@@ -45,9 +45,8 @@ RESULTS_PAGE = "results.md"
 def _book_root(root=BOOK_ROOT):
     root = pathlib.Path(root)
     if not (root / "_config.yml").exists() or not (root / "_toc.yml").exists():
-        raise SystemExit(f"python -m book.execute runs in a checkout of the cnnbook repository (install it with "
-                         f"`pip install -e .[execute]`), next to its "
-                         f"_config.yml and _toc.yml; {root} has none (the installed package does not need it).")
+        raise SystemExit(f"python -m book.execute runs in a checkout of the cnnbook repository (`make execute` "
+                         f"installs what it needs), next to its _config.yml and _toc.yml; {root} has none.")
     return root
 
 

@@ -255,7 +255,7 @@ def setup(seed=0):
     if is_offline():
         parts.append("offline")
     display_record(" · ".join(parts), SETUP_MIME_TYPE,
-               {"profile": name, "seed_shift": shift, "device": device_description()})
+                   {"profile": name, "seed_shift": shift, "device": device_description()})
     return name
 
 
