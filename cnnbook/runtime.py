@@ -376,5 +376,5 @@ def provenance():
     line = (f"Ran with profile {profile()} on {device_description()}, Keras {keras.__version__} "
             f"({keras.backend.backend()}). Data: {used}.")
     display_record(line, PROVENANCE_MIME_TYPE,
-               {"profile": profile(), "seed_shift": seed_shift(),
-                "data": [dataclasses.asdict(source) for source in data_sources()]})
+                   {"profile": profile(), "seed_shift": seed_shift(),
+                    "data": [dataclasses.asdict(source) for source in data_sources()]})
