@@ -145,7 +145,7 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
     elif not ranges:
         line += f" (not checked: no range for {described})"
     elif bounds is None:
-        line += f" (not judged in profile {profile}, too small to show it; {described})"
+        line += f" (recorded, not judged in profile {profile}; {described})"
     else:
         line += f" in [{_number(bounds[0])}, {_number(bounds[1])}] ({profile}, {described})"
     if source:
