@@ -47,7 +47,7 @@ MEASURE = """() => {
     page_wide: document.scrollingElement.scrollWidth > window.innerWidth,
     images: images.length,
     numbered: document.querySelectorAll('figure .caption-number').length,
-    no_alt: images.filter(i => !i.alt || /\.(png|jpe?g|svg)$/i.test(i.alt)).length,
+    no_alt: images.filter(i => !i.alt || /\\.(png|jpe?g|svg)$/i.test(i.alt)).length,
     min_scale: scales.length ? Math.min(...scales) : null,
     squashed,
     worst_shape: shapes.length ? Math.min(...shapes.map(r => Math.min(r, 1 / r))) : null,

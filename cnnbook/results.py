@@ -202,7 +202,8 @@ def difference(id, a, b, *, claim, expected, run=None, unit="points", **details)
     >>> data = DataSource("fashion_mnist", "Fashion-MNIST, complete", real=True)
     >>> entry = difference("a_beats_b", [90.1, 90.4, 90.0], [89.0, 89.6, 89.1],
     ...                    claim="A beats B", data=data,
-    ...                    expected={"smoke": None, "quick": (0.3, 3), "full": (0.3, 3)})
+    ...                    expected={"smoke": (0.3, 3), "quick": (0.3, 3),
+    ...                              "full": (0.3, 3)})
     ... # doctest: +ELLIPSIS
     check a_beats_b: 0.933 points ± 0.153 over 3 seeds in [0.3, 3] (...)
       holds: A beats B
