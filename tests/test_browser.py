@@ -64,7 +64,7 @@ def _open(browser, url, color_scheme="light", width=1100):
     page.wait_for_selector(".cnnw-kernel", timeout=30_000)
     page.wait_for_selector(".cnnw-arith", timeout=10_000)
     page.wait_for_selector(".cnnw-pool", timeout=10_000)
-    page.wait_for_selector(".cnnbook-fm", timeout=10_000)
+    page.wait_for_selector(".cnnw-fm", timeout=10_000)
     page.wait_for_selector("mjx-container", timeout=10_000)
     return page, problems
 
@@ -361,7 +361,7 @@ def test_pooling_explorer(browser, page_url):
 def test_widgets_follow_the_theme(browser, page_url, scheme, tmp_path):
     page, problems = _open(browser, page_url, color_scheme=scheme)
     page.wait_for_function("document.documentElement.dataset.theme === '%s'" % scheme)
-    for widget in (".cnnw-kernel", ".cnnw-arith", ".cnnw-pool", ".cnnbook-fm"):
+    for widget in (".cnnw-kernel", ".cnnw-arith", ".cnnw-pool", ".cnnw-fm"):
         background, color = page.evaluate(
             "w => { const s = getComputedStyle(document.querySelector(w)); return [s.backgroundColor, s.color]; }",
             widget)
@@ -403,9 +403,9 @@ def test_widgets_keep_the_focus_after_a_click(browser, page_url):
     page.keyboard.press("ArrowUp")
     pressed = page.locator(".cnnw-pool .cnnw-pool-output button[aria-pressed='true']")
     assert (pressed.get_attribute("data-row"), pressed.get_attribute("data-col")) == ("0", "1")
-    page.click(".cnnbook-fm .cnnbook-fm-cell >> nth=1")
-    assert page.evaluate(inside, ".cnnbook-fm")
-    assert page.locator(".cnnbook-fm .cnnbook-fm-cell >> nth=1").get_attribute("aria-pressed") == "true"
+    page.click(".cnnw-fm .cnnw-fm-cell >> nth=1")
+    assert page.evaluate(inside, ".cnnw-fm")
+    assert page.locator(".cnnw-fm .cnnw-fm-cell >> nth=1").get_attribute("aria-pressed") == "true"
     page.click(".cnnw-kernel .cnnw-output-canvas")
     assert page.evaluate(inside, ".cnnw-kernel")
     page.click(".cnnw-arith svg.cnnw-arith-svg .cnnw-c-out >> nth=1")
@@ -417,7 +417,7 @@ def test_deep_link_below_the_widgets_lands_on_its_heading(browser, page_url):
     """The widgets render after the load event and push the text down; a link to a heading below
     them must still show that heading at the top of the window once they have rendered."""
     page, problems = open_offline(browser, page_url + "#below-the-widgets")
-    page.wait_for_selector(".cnnbook-fm", timeout=30_000)
+    page.wait_for_selector(".cnnw-fm", timeout=30_000)
     page.wait_for_timeout(1500)
     top = page.evaluate("() => document.getElementById('below-the-widgets').getBoundingClientRect().top")
     assert -5 <= top <= 120, top

@@ -1,6 +1,5 @@
 """`DigitClassifier`: draw a digit and watch a trained convnet classify it, layer by layer, in the browser."""
 
-import pathlib
 
 import anywidget
 import numpy as np
@@ -8,9 +7,8 @@ import traitlets
 
 from cnnbook import conv
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: At most this many weights are embedded (4 bytes each, stored in the notebook and the HTML book).
 MAX_PARAMETERS = 250_000
@@ -300,7 +298,7 @@ class DigitClassifier(anywidget.AnyWidget):
     """
 
     _esm = esm("digit_classifier.js")
-    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "digit_classifier.css").read_text()
+    _css = css("digit_classifier.css")
 
     weights = traitlets.Bytes().tag(sync=True)
     layer_specs = traitlets.List(traitlets.Dict()).tag(sync=True)

@@ -1,6 +1,5 @@
 """`FeatureMapExplorer`: the feature maps of a trained convnet, browsable without a kernel."""
 
-import pathlib
 
 import anywidget
 import numpy as np
@@ -8,9 +7,8 @@ import traitlets
 
 from cnnbook import checks
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: At most this many images are embedded (the state is stored in the notebook and the HTML book).
 MAX_IMAGES = 8
@@ -103,7 +101,7 @@ class FeatureMapExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("feature_maps.js")
-    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "feature_maps.css").read_text()
+    _css = css("feature_maps.css")
 
     images = traitlets.Bytes().tag(sync=True)
     image_shape = traitlets.List(traitlets.Int()).tag(sync=True)

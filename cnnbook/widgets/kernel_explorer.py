@@ -1,6 +1,5 @@
 """`KernelExplorer`: an editable kernel slid over a grayscale image."""
 
-import pathlib
 
 import anywidget
 import numpy as np
@@ -8,11 +7,10 @@ import traitlets
 
 from cnnbook import checks
 
-from ._files import esm
+from ._files import css, esm
 
 from ._validate import check_grid
 
-HERE = pathlib.Path(__file__).parent
 
 #: Larger images are downsampled to this many pixels on their longer side.
 MAX_SIDE = 256
@@ -147,7 +145,7 @@ class KernelExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("kernel_explorer.js")
-    _css = HERE / "widgets.css"
+    _css = css()
 
     # The image travels as a binary buffer: float32, row-major, with its shape.
     image_data = traitlets.Bytes().tag(sync=True, from_json=_bytes_from_json)

@@ -1,7 +1,6 @@
 """`ReceptiveFieldExplorer`: what one unit of a trained net sees, in theory and in effect."""
 
 import math
-import pathlib
 
 import anywidget
 import numpy as np
@@ -10,9 +9,8 @@ import traitlets
 from cnnbook import checks
 from cnnbook.receptive_field import effective_fields, field_bounds, receptive_fields
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: At most this many images are embedded (the gradients of every stored unit are stored per image).
 MAX_IMAGES = 4
@@ -79,7 +77,7 @@ class ReceptiveFieldExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("receptive_field.js")
-    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "receptive_field.css").read_text()
+    _css = css("receptive_field.css")
 
     nets = traitlets.List().tag(sync=True)
     image_data = traitlets.Bytes().tag(sync=True)
