@@ -16,26 +16,10 @@ MAX_IMAGES = 8
 
 def _check_images(images, input_shape):
     """Return float32 images shaped (n, *input_shape) in [0, 1], or raise ValueError."""
-    try:
-        array = np.asarray(images)
-    except Exception as err:  # ragged lists and the like
-        raise ValueError(f"images must be an array of images: {err}") from None
-    if array.dtype.kind not in "uif":
-        raise ValueError(f"images must be uint8 (0..255) or float in [0, 1], got dtype {array.dtype}")
-    if array.ndim == len(input_shape) and input_shape[-1] == 1:
-        array = array[..., None]  # (n, H, W) grayscale without a channel axis
-    if array.ndim != len(input_shape) + 1 or tuple(array.shape[1:]) != tuple(input_shape):
-        raise ValueError(f"images must be shaped (n, {', '.join(map(str, input_shape))}) like the model's "
-                         f"input, got {array.shape}")
-    if not 1 <= len(array) <= MAX_IMAGES:
+    array = checks.image(images, "images", shape=input_shape, stack=True)
+    if len(array) > MAX_IMAGES:
         raise ValueError(f"give 1 to {MAX_IMAGES} images (they are embedded in the page), got {len(array)}")
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255
-    if array.dtype.kind != "f":
-        raise ValueError(f"integer images must be uint8, got dtype {array.dtype}")
-    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
-        raise ValueError("float images must hold finite values in [0, 1]")
-    return array.astype(np.float32)
+    return array
 
 
 def _pick_layers(model, layers):

@@ -18,21 +18,10 @@ MAX_IMAGES = 4
 
 def _check_images(images, shape):
     """Return float32 images shaped (n, *shape) in [0, 1], from uint8 or float, (n, H, W) or (n, H, W, 1)."""
-    array = checks.array(images, "images", ndim=(3, 4), dtype=None)
-    if array.ndim == 3:
-        array = array[..., None]
-    if tuple(array.shape[1:]) != tuple(shape):
-        raise ValueError(f"images must be shaped (n, {shape[0]}, {shape[1]}) or (n, {', '.join(map(str, shape))}) "
-                         f"like the nets' input, got {np.shape(images)}")
-    if not 1 <= len(array) <= MAX_IMAGES:
+    array = checks.image(images, "images", shape=shape, stack=True)
+    if len(array) > MAX_IMAGES:
         raise ValueError(f"give 1 to {MAX_IMAGES} images (their gradients are embedded in the page), got {len(array)}")
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255
-    if array.dtype.kind != "f":
-        raise ValueError(f"integer images must be uint8, got dtype {array.dtype}")
-    if array.min() < 0 or array.max() > 1:
-        raise ValueError("float images must hold values in [0, 1]")
-    return array.astype(np.float32)
+    return array
 
 
 def _unit_grid(side, max_units):
