@@ -14,14 +14,6 @@ from ._files import css, esm
 MAX_IMAGES = 8
 
 
-def _check_images(images, input_shape):
-    """Return float32 images shaped (n, *input_shape) in [0, 1], or raise ValueError."""
-    array = checks.image(images, "images", shape=input_shape, stack=True)
-    if len(array) > MAX_IMAGES:
-        raise ValueError(f"give 1 to {MAX_IMAGES} images (they are embedded in the page), got {len(array)}")
-    return array
-
-
 def _pick_layers(model, layers):
     """Return the model's layers to show: those named, or all with (H, W, C) outputs."""
     by_name = {layer.name: layer for layer in model.layers}
@@ -103,7 +95,9 @@ class FeatureMapExplorer(anywidget.AnyWidget):
         if not isinstance(model, keras.Model) or not getattr(model, "built", False) or not model.inputs:
             raise ValueError("model must be a built keras.Model with a known input (start it with keras.Input)")
         max_channels = checks.integer(max_channels, "max_channels", 1, 64)
-        pixels = _check_images(images, tuple(model.inputs[0].shape[1:]))
+        pixels = checks.image(images, "images", shape=tuple(model.inputs[0].shape[1:]), stack=True)  # float32 in [0, 1]
+        if len(pixels) > MAX_IMAGES:
+            raise ValueError(f"give 1 to {MAX_IMAGES} images (they are embedded in the page), got {len(pixels)}")
         if labels is None:
             labels = [f"image {i + 1}" for i in range(len(pixels))]
         labels = [str(label) for label in labels]

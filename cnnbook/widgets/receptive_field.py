@@ -16,14 +16,6 @@ from ._files import css, esm
 MAX_IMAGES = 4
 
 
-def _check_images(images, shape):
-    """Return float32 images shaped (n, *shape) in [0, 1], from uint8 or float, (n, H, W) or (n, H, W, 1)."""
-    array = checks.image(images, "images", shape=shape, stack=True)
-    if len(array) > MAX_IMAGES:
-        raise ValueError(f"give 1 to {MAX_IMAGES} images (their gradients are embedded in the page), got {len(array)}")
-    return array
-
-
 def _unit_grid(side, max_units):
     """Every ``step``-th unit along a side of ``side`` units, at most ``max_units`` of them."""
     step = math.ceil(side / max_units)
@@ -95,7 +87,9 @@ class ReceptiveFieldExplorer(anywidget.AnyWidget):
         shape = shapes.pop()
         if shape[-1] != 1:
             raise ValueError(f"nets must take one-channel (grayscale) images, got input shape {shape}")
-        x = _check_images(images, shape)
+        x = checks.image(images, "images", shape=shape, stack=True)  # float32 in [0, 1]
+        if len(x) > MAX_IMAGES:
+            raise ValueError(f"give 1 to {MAX_IMAGES} images (their gradients are embedded in the page), got {len(x)}")
         max_units = checks.integer(max_units, "max_units", 2, 32)
         first = next(iter(tables.values()))
         if layers is None:
