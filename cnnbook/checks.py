@@ -225,7 +225,7 @@ def image(values, name, shape=None, stack=False, min_side=1):
     if array.dtype == np.uint8:
         return array.astype(np.float32) / np.float32(255)
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must not contain NaN or infinity")
+        raise ValueError(f"{name} must hold finite values in [0, 1] when float, got NaN or infinity")
     low, high = array.min(), array.max()
     if low < 0 or high > 1:
         raise ValueError(f"{name} must hold values in [0, 1] when float, got [{low:.3g}, {high:.3g}]; "

@@ -44,7 +44,7 @@ def test_a_channel_axis_of_one_may_be_given_or_left_out(n, with_axis):
     (np.zeros((2, 27, 28)), {"shape": (28, 28, 1), "stack": True},
      r"images? must be shaped \(n, 28, 28\) or \(n, 28, 28, 1\), got \(2, 27, 28\)"),
     (np.zeros((0, 28, 28)), {"shape": (28, 28), "stack": True}, "must hold at least one image"),
-    (np.full((4, 4), np.nan), {}, "image must not contain NaN or infinity"),
+    (np.full((4, 4), np.nan), {}, r"image must hold finite values in \[0, 1\] when float, got NaN or infinity"),
     (np.full((4, 4), -0.5), {}, r"image must hold values in \[0, 1\] when float, got \[-0.5, -0.5\]"),
 ])
 def test_refuses_what_is_not_an_image_and_names_the_argument(values, kwargs, message):
