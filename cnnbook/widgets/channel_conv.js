@@ -117,7 +117,7 @@ function render({ model, el: host }) {
         const pad = r < p || r >= H + p || c < p || c >= W + p;
         const inside = r >= top && r < top + kh && c >= left && c < left + kw;
         const v = pad ? 0 : x[r - p][c - p][ch];
-        return el("td", { class: (inside ? "cnnw-in " : "") + (pad ? "cnnw-padcell" : ""), text: fmt(v) });
+        return el("td", { class: (inside ? "cnnw-in " : "") + (pad ? "cnnw-padcell" : ""), text: fmt(v, 2) });
       });
       input.classList.add("cnnw-chconv-input");
       const slice = grid(`Filter ${so}, slice ${ch}`, kh, kw, (a, e) => el("td", { class: "cnnw-in", text: fmt(w[a][e][ch][so]) }));
