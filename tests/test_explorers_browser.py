@@ -15,7 +15,6 @@ The book build takes about a minute: run under the CPU lock.
 import base64
 import os
 
-import numpy as np
 import pytest
 
 from cnnbook.widgets._files import esm
