@@ -268,8 +268,9 @@ def test_follows_the_theme(browser, page_url, scheme):
     page, problems = _open(browser, page_url, color_scheme=scheme)
     page.wait_for_function(f"document.documentElement.dataset.theme === '{scheme}'")
     assert theme_problems(page, scheme) == []
-    # The highlighted window cells and the tables follow it too (not a light card in dark mode).
-    cell = page.evaluate("getComputedStyle(document.querySelector('.cnnw-chconv table.cnnw-grid td')).backgroundColor")
+    # The tables follow it too: an input cell outside the window and the padding (not a light card in dark mode).
+    cell = page.evaluate("""getComputedStyle(document.querySelector(
+        '.cnnw-chconv-input td:not(.cnnw-in):not(.cnnw-padcell)')).backgroundColor""")
     rgb = [float(v) for v in cell[cell.index("(") + 1:-1].split(",")[:3]]
     assert (sum(rgb) / 3 > 128) == (scheme == "light"), cell
     assert problems == []
