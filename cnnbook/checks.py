@@ -152,6 +152,87 @@ def array(values, name, ndim=None, min_side=1, dtype=np.float64, finite=True):
     return out
 
 
+def image(values, name, shape=None, stack=False, min_side=1):
+    """Return an image, or with ``stack`` a stack of images, as float32 in [0, 1], or raise ValueError.
+
+    The one image check of the widgets: uint8 (0..255, as the data sets give
+    images) is divided by 255; floats must be finite and in [0, 1]; other
+    dtypes are refused. A trailing channel axis of 1 may be given or left out.
+
+    Parameters
+    ----------
+    values : array_like
+        The image, ``(height, width)`` or ``(height, width, 1)``; with
+        ``stack``, images one after another along a first axis.
+    name : str
+        The argument's name, for the messages.
+    shape : tuple of int, optional
+        The shape of one image, ``(height, width)`` or ``(height, width, 1)``;
+        the result has exactly this shape (per image). None: any grayscale
+        image, returned as ``(height, width)``.
+    stack : bool
+        ``values`` holds one image or more along its first axis.
+    min_side : int
+        Smallest height and width.
+
+    Returns
+    -------
+    ndarray of float32
+
+    Examples
+    --------
+    >>> image(np.array([[0, 51], [255, 102]], np.uint8), "image")
+    array([[0. , 0.2],
+           [1. , 0.4]], dtype=float32)
+    >>> image(np.zeros((3, 28, 28)), "images", shape=(28, 28, 1), stack=True).shape
+    (3, 28, 28, 1)
+    >>> image(np.full((28, 28), 2.0), "image")
+    Traceback (most recent call last):
+    ...
+    ValueError: image must hold values in [0, 1] when float, got [2, 2]; scale it or pass uint8 (0..255)
+    """
+    lead = 1 if stack else 0
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError) as err:  # ragged lists and the like
+        raise ValueError(f"{name} must be an array of images: {err}") from None
+    if values is None or not (array.dtype == np.uint8 or array.dtype.kind == "f"):
+        raise ValueError(f"{name} must be uint8 (0..255) or float in [0, 1], got dtype {array.dtype}")
+    if shape is None:
+        if array.ndim == lead + 3 and array.shape[-1] in (3, 4):
+            raise ValueError(f"{name} must be grayscale, got shape {array.shape} (a colour image?); "
+                             "convert it first, e.g. with skimage.color.rgb2gray")
+        if array.ndim == lead + 3 and array.shape[-1] == 1:
+            array = array[..., 0]
+        if array.ndim != lead + 2:
+            what = "a stack of 2-D grayscale images" if stack else "a 2-D grayscale array"
+            raise ValueError(f"{name} must be {what}, got shape {array.shape}")
+    else:
+        shape = tuple(shape)
+        if array.ndim == lead + 2 and shape[2:] == (1,):
+            array = array[..., None]
+        elif array.ndim == lead + 3 and len(shape) == 2 and array.shape[-1] == 1:
+            array = array[..., 0]
+        if array.shape[lead:] != shape:
+            forms = sorted({shape[:2], (*shape[:2], 1)}, key=len) if shape[2:] in ((), (1,)) else [shape]
+            text = " or ".join("(" + ", ".join(["n"] * lead + [str(n) for n in form]) + ")" for form in forms)
+            raise ValueError(f"{name} must be shaped {text}, got {np.shape(values)}")
+    if stack and len(array) == 0:
+        raise ValueError(f"{name} must hold at least one image, got shape {array.shape}")
+    height, width = array.shape[lead:lead + 2]
+    if min(height, width) < min_side:
+        raise ValueError(f"{name} must be at least {min_side}x{min_side} pixels, got {height}x{width}")
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / np.float32(255)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must hold finite values in [0, 1] when float, got NaN or infinity")
+    low, high = array.min(), array.max()
+    if low < 0 or high > 1:
+        raise ValueError(f"{name} must hold values in [0, 1] when float, got [{low:.3g}, {high:.3g}]; "
+                         "scale it or pass uint8 (0..255)")
+    return array.astype(np.float32)
+
+
 def choice(value, name, options):
     """Return ``value`` if it is one of ``options``, else raise ValueError listing them.
 

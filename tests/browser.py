@@ -134,3 +134,19 @@ def open_offline(browser, url, *, width=1100, color_scheme="light"):
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.goto(url)
     return page, problems
+
+
+def theme_problems(page, scheme):
+    """Every widget on ``page`` (each ``.cnnw`` root) in the colours of ``scheme`` ("light" or
+    "dark"): a light background and dark ink in light mode, the reverse in dark mode. Returns
+    the widgets that are not, as (class, background, ink); [] when every one is."""
+    colours = page.evaluate("""() => [...document.querySelectorAll('.cnnw')].map((w) => {
+        const s = getComputedStyle(w); return [w.className, s.backgroundColor, s.color]; })""")
+    assert colours, "no widget on the page"
+
+    def light(colour):
+        rgb = [float(v) for v in colour[colour.index("(") + 1:-1].split(",")[:3]]
+        return sum(rgb) / 3 > 128
+
+    return [(name, background, ink) for name, background, ink in colours
+            if light(background) != (scheme == "light") or light(ink) != (scheme == "dark")]

@@ -125,8 +125,10 @@ def test_rejects_weights_that_are_not_finite():
 
 
 def test_rejects_bad_examples_and_names(tfjs):
-    with pytest.raises(ValueError, match="examples must be uint8"):
-        DigitClassifier(tfjs, examples=DIGITS / 255)
+    with pytest.raises(ValueError, match=r"examples must be uint8 \(0..255\) or float in \[0, 1\]"):
+        DigitClassifier(tfjs, examples=DIGITS.astype(np.int64))
+    # Floats in [0, 1] are stored as the uint8 images they come from.
+    assert DigitClassifier(tfjs, examples=DIGITS / 255).examples == DigitClassifier(tfjs, examples=DIGITS).examples
     with pytest.raises(ValueError, match=r"shaped \(n, 28, 28\)"):
         DigitClassifier(tfjs, examples=DIGITS[:, :20])
     with pytest.raises(ValueError, match=f"give 1 to {MAX_EXAMPLES} examples"):
@@ -138,7 +140,7 @@ def test_rejects_bad_examples_and_names(tfjs):
     w = DigitClassifier(tfjs)
     with pytest.raises(ValueError, match=r"image must be shaped \(28, 28\)"):
         w.show(np.zeros((20, 20)))
-    with pytest.raises(ValueError, match=r"finite floats in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"image must hold values in \[0, 1\] when float"):
         w.show(np.full((28, 28), 2.0))
     with pytest.raises(Exception, match="image must be 3136 bytes"):
         w.image = b"\0" * 10

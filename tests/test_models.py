@@ -184,7 +184,7 @@ def test_widget_selection_is_validated(small_model, digits):
 @pytest.mark.parametrize("images, message", [
     (np.zeros((2, 32, 32), np.uint8), "shaped"),
     (np.zeros((MAX_IMAGES + 1, 28, 28), np.uint8), "1 to"),
-    (np.zeros((0, 28, 28), np.uint8), "1 to"),
+    (np.zeros((0, 28, 28), np.uint8), "at least one image"),
     (np.full((1, 28, 28), 2.0), r"\[0, 1\]"),
     (np.full((1, 28, 28), np.nan), r"\[0, 1\]"),
     (np.zeros((1, 28, 28), np.int32), "uint8"),

@@ -1,13 +1,6 @@
 // ChannelConvExplorer: a convolution over several input channels, one output
 // cell at a time, computed in the browser so it works in the static HTML book.
 
-/** A number with at most `digits` decimals (trailing zeros dropped); integers as they are. */
-function fmt(v, digits) {
-  if (Number.isInteger(v)) return String(v);
-  const t = v.toFixed(digits).replace(/\.?0+$/, "");
-  return t === "-0" || t === "" || t === "-" ? "0" : t;
-}
-
 /** out[i][j][o] = b[o] + sum over c of partial[i][j][o][c], where
  *  partial = sum over the window of x (zero-padded) times w[:, :, c, o].
  *  x is (H, W, C_in), w is (kh, kw, C_in, C_out) as in Keras. */
@@ -45,9 +38,8 @@ function render({ model, el: host }) {
   const root = el("div", { class: "cnnw cnnw-chconv" });
   host.appendChild(root);
 
-  const playButton = el("button", { type: "button", "aria-pressed": "false", text: "▶ Play" });
-  const stepButton = el("button", { type: "button", text: "Step ›" });
-  const controls = el("div", { class: "cnnw-controls" }, playButton, stepButton);
+  const player = playControls(step, 900);
+  const controls = el("div", { class: "cnnw-controls" }, player.play, player.step);
   const sliders = {};
   for (const [name, text] of [["padding", "Padding"], ["stride", "Stride"]]) {
     const [lo, hi] = model.get("limits")[name];
@@ -62,12 +54,12 @@ function render({ model, el: host }) {
   const outputs = el("div", { class: "cnnw-row" });
   const status = el("div", { class: "cnnw-note", "aria-live": "polite" });
   root.append(controls, inputs,
-    el("div", { class: "cnnw-panel cnnw-chconv-arith" }, el("span", { class: "cnnw-caption", text: "Arithmetic" }), sums),
+    el("div", { class: "cnnw-panel cnnw-chconv-arith" }, caption("Arithmetic"), sums),
     outputs, status,
     el("div", { class: "cnnw-note", text: "Blue: the window of the selected output cell in every input channel " +
       "(grey: zero padding). Click an output cell, or use the arrow keys on an output map." }));
 
-  let selected = (model.get("selected") || [0, 0, 0]).slice(), timer = null;
+  let selected = (model.get("selected") || [0, 0, 0]).slice();
   const compute = () => convolve(model.get("x"), model.get("w"), model.get("b"), model.get("padding"), model.get("stride"));
 
   function commit() {
@@ -95,13 +87,6 @@ function render({ model, el: host }) {
     if (c >= res.ow) { c = 0; r += 1; }
     if (r >= res.oh) { r = 0; o = (o + 1) % O; }
     choose(r, c, o, false);
-  }
-
-  function setPlaying(on) {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (on) timer = setInterval(step, 900);
-    playButton.setAttribute("aria-pressed", String(on));
-    playButton.textContent = on ? "❚❚ Pause" : "▶ Play";
   }
 
   function grid(label, rows, cols, cell) {
@@ -135,11 +120,10 @@ function render({ model, el: host }) {
         return el("td", { class: (inside ? "cnnw-in " : "") + (pad ? "cnnw-padcell" : ""), text: fmt(v, 2) });
       });
       input.classList.add("cnnw-chconv-input");
-      const slice = grid(`Filter ${so}, slice ${ch}`, kh, kw, (a, e) => el("td", { class: "cnnw-in", text: fmt(w[a][e][ch][so], 3) }));
+      const slice = grid(`Filter ${so}, slice ${ch}`, kh, kw, (a, e) => el("td", { class: "cnnw-in", text: fmt(w[a][e][ch][so]) }));
       slice.classList.add("cnnw-chconv-slice");
-      inputs.append(el("div", { class: "cnnw-panel" },
-        el("span", { class: "cnnw-caption", text: `Input channel ${ch}: ${names[ch]}` }), input,
-        el("span", { class: "cnnw-caption", text: `× filter ${so}, slice ${ch}: W[:, :, ${ch}, ${so}]` }), slice));
+      inputs.append(panel(`Input channel ${ch}: ${names[ch]}`, input,
+        caption(`× filter ${so}, slice ${ch}: W[:, :, ${ch}, ${so}]`), slice));
     }
 
     // One sum per channel, then the bias, then their total: the output value.
@@ -156,9 +140,9 @@ function render({ model, el: host }) {
         const button = el("button", {
           type: "button", "aria-pressed": String(on), tabindex: on || (o !== so && r === 0 && c === 0) ? "0" : "-1",
           "data-row": r, "data-col": c, "data-filter": o, "data-value": String(v),
-          "aria-label": `output ${o} row ${r} column ${c}: ${fmt(v, 3)}`, text: fmt(v, 2),
+          "aria-label": `output ${o} row ${r} column ${c}: ${fmt(v)}`, text: fmt(v),
         });
-        button.addEventListener("click", () => { setPlaying(false); choose(r, c, o, true); });
+        button.addEventListener("click", () => { player.stop(); choose(r, c, o, true); });
         return el("td", {}, button);
       });
       table.classList.add("cnnw-chconv-output");
@@ -167,20 +151,17 @@ function render({ model, el: host }) {
         const moved = arrowMove(e.key, r, c, res.oh, res.ow);
         if (!moved) return;
         e.preventDefault();
-        setPlaying(false);
+        player.stop();
         choose(...moved, o, true);
       });
-      outputs.append(el("div", { class: "cnnw-panel" },
-        el("span", { class: "cnnw-caption", text: `Output ${o}: ${filters[o]} (${res.oh}×${res.ow})` }), table));
+      outputs.append(panel(`Output ${o}: ${filters[o]} (${res.oh}×${res.ow})`, table));
     }
     status.textContent = `Output ${so} at row ${sr}, column ${sc}: ` +
-      `${[...parts, b[so]].map((v) => (v < 0 ? `(${fmt(v, 3)})` : fmt(v, 3))).join(" + ")} = ${fmt(res.output[sr][sc][so], 3)}` +
+      `${[...parts, b[so]].map((v) => (v < 0 ? `(${fmt(v)})` : fmt(v))).join(" + ")} = ${fmt(res.output[sr][sc][so])}` +
       ` (window at rows ${top - p}…${top - p + kh - 1}, columns ${left - p}…${left - p + kw - 1} of the input` +
       (top < p || left < p || top - p + kh > H || left - p + kw > W ? `, partly in the zero padding).` : ").");
   }
 
-  playButton.addEventListener("click", () => setPlaying(!timer));
-  stepButton.addEventListener("click", () => { setPlaying(false); step(); });
   for (const name of ["x", "w", "b", "padding", "stride", "channel_names", "filter_names"]) {
     model.on(`change:${name}`, () => {
       const res = compute();
@@ -195,7 +176,7 @@ function render({ model, el: host }) {
   });
 
   draw();
-  return () => setPlaying(false);
+  return player.stop;
 }
 
 export default { render };

@@ -1,6 +1,5 @@
 """`ChannelConvExplorer`: a convolution over several input channels, one output cell at a time."""
 
-import pathlib
 
 import anywidget
 import numpy as np
@@ -8,9 +7,8 @@ import traitlets
 
 from cnnbook import checks
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: Largest sizes the widget draws, so that a padded input channel fits a phone's column.
 LIMITS = {"side": 6, "channels": 4, "filters": 4, "kernel": 5, "padding": (0, 2), "stride": (1, 3)}
@@ -117,7 +115,7 @@ class ChannelConvExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("channel_conv.js")
-    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "channel_conv.css").read_text()
+    _css = css("channel_conv.css")
 
     x = traitlets.List().tag(sync=True)
     w = traitlets.List().tag(sync=True)

@@ -90,9 +90,8 @@ function render({ model, el: host }) {
   }
   const transposedBox = el("input", { type: "checkbox", name: "transposed" });
   transposedBox.addEventListener("change", () => { model.set("transposed", transposedBox.checked); commit(); });
-  const playButton = el("button", { type: "button", "aria-pressed": "false", text: "▶ Play" });
-  const stepButton = el("button", { type: "button", text: "Step ›" });
-  controls.append(el("label", {}, transposedBox, "Transposed"), playButton, stepButton);
+  const player = playControls(() => choose(selected + 1), 700);
+  controls.append(el("label", {}, transposedBox, "Transposed"), player.play, player.step);
 
   const formula = el("div", { class: "cnnw-formula" });
   const flag = el("div", { class: "cnnw-flag", role: "status" });
@@ -101,7 +100,7 @@ function render({ model, el: host }) {
   const legend = el("div", { class: "cnnw-note" });
   root.append(controls, formula, flag, picture, status, legend);
 
-  let g = null, selected = 0, timer = null;
+  let g = null, selected = 0;
 
   function commit() {
     g = geometry(current());
@@ -187,7 +186,7 @@ function render({ model, el: host }) {
             x: ox + j * ocs, y: pad + i * ocs, width: ocs, height: ocs,
             class: "cnnw-c-out" + (index === selected ? " cnnw-on" : ""), "data-index": index,
           });
-          cell.addEventListener("click", () => { setPlaying(false); choose(index); });
+          cell.addEventListener("click", () => { player.stop(); choose(index); });
           parts.append(cell);
         }
       }
@@ -212,22 +211,13 @@ function render({ model, el: host }) {
     draw();
   }
 
-  function setPlaying(on) {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (on) timer = setInterval(() => choose(selected + 1), 700);
-    playButton.setAttribute("aria-pressed", String(on));
-    playButton.textContent = on ? "❚❚ Pause" : "▶ Play";
-  }
-
-  playButton.addEventListener("click", () => setPlaying(!timer));
-  stepButton.addEventListener("click", () => { setPlaying(false); choose(selected + 1); });
   picture.addEventListener("keydown", (e) => {
     const o = g && g.output ? g.output : 0;
     if (!o) return;
     const moved = arrowMove(e.key, Math.floor(selected / o), selected % o, o, o);
     if (!moved) return;
     e.preventDefault();
-    setPlaying(false);
+    player.stop();
     choose(moved[0] * o + moved[1]);
   });
 
@@ -236,7 +226,7 @@ function render({ model, el: host }) {
 
   selected = model.get("selected") || 0;
   draw();
-  return () => setPlaying(false);
+  return player.stop;
 }
 
 export default { render };

@@ -1,15 +1,13 @@
 """`ConvArithmeticExplorer`: padding, stride, dilation and transposed convolution on a grid."""
 
-import pathlib
 
 import anywidget
 import traitlets
 
 from cnnbook import checks
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: Slider ranges (name -> (low, high)); the grid stays readable within them.
 LIMITS = {"input_size": (1, 12), "kernel_size": (1, 7), "padding": (0, 6), "stride": (1, 5), "dilation": (1, 4)}
@@ -75,7 +73,7 @@ class ConvArithmeticExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("conv_arithmetic.js")
-    _css = HERE / "widgets.css"
+    _css = css()
 
     input_size = traitlets.Int(5).tag(sync=True)
     kernel_size = traitlets.Int(3).tag(sync=True)

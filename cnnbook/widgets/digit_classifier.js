@@ -4,18 +4,6 @@
 
 // ---- pure functions (exported: the tests call them directly) ---------------
 
-/** Bytes traits arrive as DataView, ArrayBuffer or typed array: view them as bytes. */
-export function bytesOf(value) {
-  if (!value) return new Uint8Array(0);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  return new Uint8Array(value);
-}
-
-/** A fresh (aligned) Float32Array holding `count` floats of `bytes` from byte `offset`. */
-function floatsAt(bytes, offset, count) {
-  return new Float32Array(bytes.slice(offset, offset + 4 * count).buffer);
-}
-
 /** The net from the widget state: layer specs (Python's layer_specs) and the weight bytes. */
 export function loadNet(specs, weightBytes, inputShape) {
   const bytes = bytesOf(weightBytes);
@@ -23,8 +11,8 @@ export function loadNet(specs, weightBytes, inputShape) {
     const layer = { ...spec };
     if (spec.weights) {
       const [[kOff, kLen], [bOff, bLen]] = spec.weights;
-      layer.kernelData = floatsAt(bytes, kOff, kLen);
-      layer.biasData = floatsAt(bytes, bOff, bLen);
+      layer.kernelData = floats32(bytes.subarray(kOff, kOff + 4 * kLen));
+      layer.biasData = floats32(bytes.subarray(bOff, bOff + 4 * bLen));
     }
     return layer;
   });
@@ -218,12 +206,6 @@ export function centerLikeMnist(gray, width, height, outH = 28, outW = 28, thres
 
 // ---- drawing helpers ------------------------------------------------------------
 
-function fmt(v) {
-  const a = Math.abs(v);
-  if (a < 0.0005) return v === 0 ? "0" : "0.000";
-  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
-}
-
 const BRUSHES = [["thin", 0.045], ["medium", 0.075], ["thick", 0.11]]; // fraction of the pad's side
 
 /** One layer's maps as a grid on one canvas (1-pixel gaps left transparent). */
@@ -295,7 +277,7 @@ function render({ model, el: host }) {
   const tools = el("div", { class: "cnnw-controls cnnw-dc-tools" },
     el("span", { class: "cnnw-dc-group" }, undoButton, clearButton),
     el("span", { class: "cnnw-dc-group", role: "group", "aria-label": "Pen width" },
-      el("span", { class: "cnnw-caption", text: "Pen" }), ...brushButtons));
+      caption("Pen"), ...brushButtons));
 
   const inputCanvas = el("canvas", { class: "cnnw-dc-input", width: W, height: H, role: "img",
     "aria-label": `What the net sees: the drawing centred and scaled like an MNIST digit, ${W} by ${H} pixels` });
@@ -315,10 +297,8 @@ function render({ model, el: host }) {
     return { row, fill, value };
   });
   const top = el("div", { class: "cnnw-row" },
-    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Your drawing" }), padBox, tools),
-    el("div", { class: "cnnw-panel" },
-      el("span", { class: "cnnw-caption", text: "What the net sees" }), inputWrap,
-      el("span", { class: "cnnw-caption cnnw-dc-small", text: "centred and scaled like MNIST" })),
+    panel("Your drawing", padBox, tools),
+    panel("What the net sees", inputWrap, caption("centred and scaled like MNIST", "cnnw-dc-small")),
     el("div", { class: "cnnw-panel cnnw-dc-result" }, verdict, bars));
 
   // ---- gallery -------------------------------------------------------------------
@@ -381,11 +361,8 @@ function render({ model, el: host }) {
     const title = el("div", { class: "cnnw-caption" });
     const box = el("div", { class: "cnnw-dc-detail" }, title,
       el("div", { class: "cnnw-row" },
-        el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Input window" }), win.t),
-        el("span", { class: "cnnw-op", text: "×" }),
-        el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Kernel" }), ker.t),
-        el("span", { class: "cnnw-op", text: "=" }),
-        el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Products" }), prod.t)),
+        panel("Input window", win.t), el("span", { class: "cnnw-op", text: "×" }),
+        panel("Kernel", ker.t), el("span", { class: "cnnw-op", text: "=" }), panel("Products", prod.t)),
       sum);
     firstConv.block.append(box);
     const [oh, ow] = spec.output_shape;
@@ -597,7 +574,7 @@ function render({ model, el: host }) {
   }
 
   function fromModel() {
-    const image = new Float32Array(bytesOf(model.get("image")).slice().buffer);
+    const image = floats32(model.get("image"));
     const blank = image.every((v) => v === 0);
     selectedExample = -1;
     for (let i = 0; i < nExamples && !blank; i++) {

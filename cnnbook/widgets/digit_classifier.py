@@ -1,16 +1,14 @@
 """`DigitClassifier`: draw a digit and watch a trained convnet classify it, layer by layer, in the browser."""
 
-import pathlib
 
 import anywidget
 import numpy as np
 import traitlets
 
-from cnnbook import conv
+from cnnbook import checks, conv
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: At most this many weights are embedded (4 bytes each, stored in the notebook and the HTML book).
 MAX_PARAMETERS = 250_000
@@ -227,19 +225,10 @@ def _check_examples(examples, labels, input_shape):
         if labels is not None:
             raise ValueError("example_labels given without examples")
         return np.zeros((0, *input_shape[:2]), np.uint8), []
-    try:
-        array = np.asarray(examples)
-    except (TypeError, ValueError) as err:  # ragged lists and the like
-        raise ValueError(f"examples must be an array of images: {err}") from None
-    if array.dtype != np.uint8:
-        raise ValueError(f"examples must be uint8 images (0..255, as the data sets give them), got dtype "
-                         f"{array.dtype}")
-    if array.ndim == 4 and array.shape[-1] == 1:
-        array = array[..., 0]
-    if array.ndim != 3 or tuple(array.shape[1:]) != tuple(input_shape[:2]):
-        raise ValueError(f"examples must be shaped (n, {input_shape[0]}, {input_shape[1]}) like the model's "
-                         f"input, got {array.shape}")
-    if not 1 <= len(array) <= MAX_EXAMPLES:
+    # Stored as uint8 (0..255): a quarter of the bytes of float32.
+    array = np.round(checks.image(examples, "examples", shape=tuple(input_shape[:2]), stack=True) * 255)
+    array = array.astype(np.uint8)
+    if len(array) > MAX_EXAMPLES:
         raise ValueError(f"give 1 to {MAX_EXAMPLES} examples (they are embedded in the page), got {len(array)}")
     if labels is None:
         labels = [f"example {i + 1}" for i in range(len(array))]
@@ -270,9 +259,9 @@ class DigitClassifier(anywidget.AnyWidget):
         activations, at most `MAX_PARAMETERS` weights, input (H, W, 1) with
         8 <= H, W <= 64. The last layer's outputs are shown as probabilities
         (a softmax is applied when the net ends without one).
-    examples : array_like of uint8, optional
-        Up to `MAX_EXAMPLES` images (n, H, W) shown as a gallery; a click loads
-        one, exactly as it is, into the net. The first is shown at the start.
+    examples : array_like of uint8 (or float in [0, 1]), optional
+        Up to `MAX_EXAMPLES` images (n, H, W) shown as a gallery, stored as
+        uint8; a click loads one, exactly as stored, into the net. The first is shown at the start.
     example_labels : sequence, optional
         A caption per example (e.g. the true labels).
     class_names : sequence of str, optional
@@ -300,7 +289,7 @@ class DigitClassifier(anywidget.AnyWidget):
     """
 
     _esm = esm("digit_classifier.js")
-    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "digit_classifier.css").read_text()
+    _css = css("digit_classifier.css")
 
     weights = traitlets.Bytes().tag(sync=True)
     layer_specs = traitlets.List(traitlets.Dict()).tag(sync=True)
@@ -403,16 +392,7 @@ class DigitClassifier(anywidget.AnyWidget):
 
     def show(self, image):
         """Load `image` (H, W), uint8 or float in [0, 1], into the net as it is (no centring)."""
-        array = np.asarray(image)
-        if array.ndim == 3 and array.shape[-1] == 1:
-            array = array[..., 0]
-        if array.shape != tuple(self.input_shape[:2]):
-            raise ValueError(f"image must be shaped {tuple(self.input_shape[:2])}, got {array.shape}")
-        if array.dtype == np.uint8:
-            array = array.astype(np.float32) / 255
-        elif array.dtype.kind != "f" or not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
-            raise ValueError("image must be uint8 or hold finite floats in [0, 1]")
-        array = np.ascontiguousarray(array, np.float32)
+        array = checks.image(image, "image", shape=tuple(self.input_shape[:2]))
         self.image = array.tobytes()
         self.probabilities = [float(p) for p in self.predict(array[None])[0]]
 

@@ -64,3 +64,57 @@ function whenShown(node, callback, tries = 600) {
   if (node.isConnected) callback();
   else if (tries > 0) requestAnimationFrame(() => whenShown(node, callback, tries - 1));
 }
+
+/** A number as the widgets print it: integers as they are; otherwise `digits` decimals below 1,
+ *  one fewer below 100 and two fewer above (never fewer than one), trailing zeros dropped.
+ *  A value too small to show prints as 0.000 (so it is not taken for an exact 0); with
+ *  `powers`, it and anything from 10,000 up print in powers of ten instead ("1.2e-5"). */
+function fmt(v, digits = 3, powers = false) {
+  if (Number.isInteger(v) || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v), d = Math.max(1, digits - (a >= 1) - (a >= 100));
+  if (powers && (a < 0.5 * 10 ** -d || a >= 1e4)) return v.toExponential(2).replace(/\.?0+e/, "e");
+  if (a < 0.5 * 10 ** -d) return (0).toFixed(d);
+  return v.toFixed(d).replace(/\.?0+$/, "");
+}
+
+/** Bytes traits arrive as DataView (Jupyter, the HTML book), ArrayBuffer or typed array:
+ *  view them as bytes (no copy). */
+function bytesOf(value) {
+  if (!value) return new Uint8Array(0);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return new Uint8Array(value);
+}
+
+/** The float32 numbers in bytes (a bytes trait or a Uint8Array), copied to a fresh, aligned array. */
+function floats32(value) {
+  return new Float32Array(bytesOf(value).slice().buffer);
+}
+
+/** A caption, filled in now or later: caption("Input"), caption("", "cnnw-dc-small"). */
+function caption(text = "", extra = "") {
+  return el("span", { class: `cnnw-caption ${extra}`.trim(), text });
+}
+
+/** A panel: its caption (a string or a caption element) above what it shows. */
+function panel(title, ...children) {
+  return el("div", { class: "cnnw-panel" }, typeof title === "string" ? caption(title) : title, ...children);
+}
+
+/** Play/Pause and Step buttons for a widget that walks through its positions. Play calls
+ *  `step` every `ms` milliseconds until paused or until `step` returns false; `rewind`, if
+ *  given, runs first (to start again from the beginning). Step pauses and calls `step` once.
+ *  Returns the two buttons, `stop` (for clicks, keys and render's cleanup) and `playing`. */
+function playControls(step, ms, rewind = null) {
+  let timer = null;
+  const play = el("button", { type: "button", class: "cnnw-play", "aria-pressed": "false", text: "▶ Play" });
+  const once = el("button", { type: "button", class: "cnnw-step", text: "Step ›" });
+  function set(on) {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (on) timer = setInterval(() => { if (step() === false) set(false); }, ms);
+    play.setAttribute("aria-pressed", String(on));
+    play.textContent = on ? "❚❚ Pause" : "▶ Play";
+  }
+  play.addEventListener("click", () => { if (!timer && rewind) rewind(); set(!timer); });
+  once.addEventListener("click", () => { set(false); step(); });
+  return { play, step: once, stop: () => set(false), playing: () => timer !== null };
+}

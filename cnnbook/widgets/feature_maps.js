@@ -1,14 +1,6 @@
 // FeatureMapExplorer: draws feature maps that Python computed and embedded as bytes.
 // Everything it shows is in the widget state, so it also works in the static HTML book.
 
-// Bytes traits arrive as DataView (Jupyter, HTML manager) or ArrayBuffer-like; view them as bytes.
-function bytesOf(value) {
-  if (!value) return new Uint8Array(0);
-  if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  return new Uint8Array(value);
-}
-
 // Paint a height x width block of bytes: grayscale (channels 1), RGB (3) or viridis (map).
 function paint(canvas, bytes, start, height, width, mode) {
   canvas.width = width;
@@ -33,29 +25,25 @@ function paint(canvas, bytes, start, height, width, mode) {
   ctx.putImageData(image, 0, 0);
 }
 
-function fmt(x) {
-  return Math.abs(x) >= 100 || x === 0 ? x.toFixed(0) : x.toPrecision(3);
-}
-
 function render({ model, el: root }) {
-  const container = el("div", {class: "cnnw cnnbook-fm"});
+  const container = el("div", {class: "cnnw cnnw-fm"});
   root.appendChild(container);
 
-  const imageRow = el("div", {class: "cnnbook-fm-images"});
-  const controls = el("div", {class: "cnnbook-fm-controls"});
+  const imageRow = el("div", {class: "cnnw-fm-images"});
+  const controls = el("div", {class: "cnnw-fm-controls"});
   const layerLabel = el("label", {text: "Layer "});
   const layerSelect = el("select");
   layerLabel.appendChild(layerSelect);
   controls.appendChild(layerLabel);
-  const grid = el("div", {class: "cnnbook-fm-grid"});
-  const detail = el("div", {class: "cnnbook-fm-detail"});
-  const bigInput = el("canvas", {class: "cnnbook-fm-big"});
-  const bigMap = el("canvas", {class: "cnnbook-fm-big"});
-  const caption = el("div", {class: "cnnbook-fm-caption"});
+  const grid = el("div", {class: "cnnw-fm-grid"});
+  const detail = el("div", {class: "cnnw-fm-detail"});
+  const bigInput = el("canvas", {class: "cnnw-fm-big"});
+  const bigMap = el("canvas", {class: "cnnw-fm-big"});
+  const mapCaption = el("div", {class: "cnnw-fm-caption"});
   const inputBox = el("figure");
   inputBox.append(bigInput, el("figcaption", {text: "input"}));
   const mapBox = el("figure");
-  mapBox.append(bigMap, caption);
+  mapBox.append(bigMap, mapCaption);
   detail.append(inputBox, mapBox);
   container.append(imageRow, controls, grid, detail);
 
@@ -87,7 +75,7 @@ function render({ model, el: root }) {
     const s = state();
     imageRow.replaceChildren();
     s.labels.forEach((label, i) => {
-      const button = el("button", {class: "cnnbook-fm-thumb"});
+      const button = el("button", {class: "cnnw-fm-thumb"});
       button.type = "button";
       button.title = `Show the feature maps of ${label}`;
       const canvas = el("canvas");
@@ -124,7 +112,7 @@ function render({ model, el: root }) {
     const focused = grid.contains(document.activeElement);
     grid.replaceChildren();
     layer.channels.forEach((number, c) => {
-      const button = el("button", {class: "cnnbook-fm-cell"});
+      const button = el("button", {class: "cnnw-fm-cell"});
       button.type = "button";
       button.title = `channel ${number}`;
       button.classList.toggle("selected", c === channel);
@@ -138,7 +126,7 @@ function render({ model, el: root }) {
     if (focused) grid.children[channel]?.focus();
     drawImage(bigInput, s, s.image);
     paint(bigMap, s.maps, layer.offset + (s.image * count + channel) * size, layer.height, layer.width, "map");
-    caption.textContent = `${layer.name}, channel ${layer.channels[channel]} of ${layer.total_channels} ` +
+    mapCaption.textContent = `${layer.name}, channel ${layer.channels[channel]} of ${layer.total_channels} ` +
       `(${layer.height}×${layer.width}); colour scale ${fmt(layer.low[channel])} (dark) to ` +
       `${fmt(layer.high[channel])} (yellow), the same for every image`;
   }

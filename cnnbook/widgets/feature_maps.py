@@ -1,6 +1,5 @@
 """`FeatureMapExplorer`: the feature maps of a trained convnet, browsable without a kernel."""
 
-import pathlib
 
 import anywidget
 import numpy as np
@@ -8,36 +7,11 @@ import traitlets
 
 from cnnbook import checks
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: At most this many images are embedded (the state is stored in the notebook and the HTML book).
 MAX_IMAGES = 8
-
-
-def _check_images(images, input_shape):
-    """Return float32 images shaped (n, *input_shape) in [0, 1], or raise ValueError."""
-    try:
-        array = np.asarray(images)
-    except Exception as err:  # ragged lists and the like
-        raise ValueError(f"images must be an array of images: {err}") from None
-    if array.dtype.kind not in "uif":
-        raise ValueError(f"images must be uint8 (0..255) or float in [0, 1], got dtype {array.dtype}")
-    if array.ndim == len(input_shape) and input_shape[-1] == 1:
-        array = array[..., None]  # (n, H, W) grayscale without a channel axis
-    if array.ndim != len(input_shape) + 1 or tuple(array.shape[1:]) != tuple(input_shape):
-        raise ValueError(f"images must be shaped (n, {', '.join(map(str, input_shape))}) like the model's "
-                         f"input, got {array.shape}")
-    if not 1 <= len(array) <= MAX_IMAGES:
-        raise ValueError(f"give 1 to {MAX_IMAGES} images (they are embedded in the page), got {len(array)}")
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255
-    if array.dtype.kind != "f":
-        raise ValueError(f"integer images must be uint8, got dtype {array.dtype}")
-    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
-        raise ValueError("float images must hold finite values in [0, 1]")
-    return array.astype(np.float32)
 
 
 def _pick_layers(model, layers):
@@ -103,7 +77,7 @@ class FeatureMapExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("feature_maps.js")
-    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "feature_maps.css").read_text()
+    _css = css("feature_maps.css")
 
     images = traitlets.Bytes().tag(sync=True)
     image_shape = traitlets.List(traitlets.Int()).tag(sync=True)
@@ -121,7 +95,9 @@ class FeatureMapExplorer(anywidget.AnyWidget):
         if not isinstance(model, keras.Model) or not getattr(model, "built", False) or not model.inputs:
             raise ValueError("model must be a built keras.Model with a known input (start it with keras.Input)")
         max_channels = checks.integer(max_channels, "max_channels", 1, 64)
-        pixels = _check_images(images, tuple(model.inputs[0].shape[1:]))
+        pixels = checks.image(images, "images", shape=tuple(model.inputs[0].shape[1:]), stack=True)  # float32 in [0, 1]
+        if len(pixels) > MAX_IMAGES:
+            raise ValueError(f"give 1 to {MAX_IMAGES} images (they are embedded in the page), got {len(pixels)}")
         if labels is None:
             labels = [f"image {i + 1}" for i in range(len(pixels))]
         labels = [str(label) for label in labels]

@@ -1,16 +1,6 @@
 // KernelExplorer: the convolution runs here, in the browser, so the widget
 // stays live in the static HTML book where no Python kernel is running.
 
-/** Bytes traits arrive as DataView, ArrayBuffer or typed array: copy to a
- *  fresh (aligned) Float32Array. */
-function toFloat32(bytes) {
-  if (!bytes) return new Float32Array(0);
-  const u8 = ArrayBuffer.isView(bytes)
-    ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    : new Uint8Array(bytes);
-  return new Float32Array(u8.slice().buffer);
-}
-
 /** Cross-correlation with zero padding, output the size of the input: the
  *  same numbers as cnnbook.conv.corr2d(img, kernel, padding="same") for odd
  *  kernels. `ker` is a flat row-major k*k array.
@@ -63,15 +53,6 @@ export function toGray(values, vmax, scaling, rgba) {
   return rgba;
 }
 
-/** Short, readable numbers for the tables: integers as they are, otherwise
- *  3 decimals below 1, 2 up to 100, 1 above (trailing zeros dropped). */
-export function fmt(v) {
-  if (Number.isInteger(v)) return String(v);
-  const s = Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3);
-  const t = s.replace(/\.?0+$/, "");
-  return t === "-0" || t === "" || t === "-" ? "0" : t;
-}
-
 /** Longest side of an image the reader drops in or picks: larger ones are
  *  downscaled so that one update stays under a frame (16 ms; see
  *  benchmarks/widget_frame_time.py, which times a 512x512 image). */
@@ -107,8 +88,7 @@ function render({ model, el: host }) {
   for (const [value, text] of [["clip", "clipped"], ["minmax", "min–max"], ["abs", "|value|"]]) {
     scalingSelect.append(el("option", { value, text }));
   }
-  const playButton = el("button", { type: "button", "aria-pressed": "false", text: "▶ Play" });
-  const stepButton = el("button", { type: "button", text: "Step ›" });
+  const player = playControls(step, 250);
   // The reader's own image: picked with the file input or dropped on the
   // widget; decoded, downscaled and turned gray here, so no kernel is needed.
   const fileInput = el("input", { type: "file", accept: "image/*", class: "cnnw-file",
@@ -118,7 +98,7 @@ function render({ model, el: host }) {
   const controls = el("div", { class: "cnnw-controls" },
     el("label", {}, "Kernel", presetSelect),
     el("label", {}, "Output", scalingSelect),
-    playButton, stepButton, fileLabel, resetButton);
+    player.play, player.step, fileLabel, resetButton);
 
   // ---- images and kernel --------------------------------------------------
   const inCanvas = el("canvas", { tabindex: "0", role: "img", class: "cnnw-input-canvas" });
@@ -126,9 +106,9 @@ function render({ model, el: host }) {
   const kernelTable = el("table", { class: "cnnw-grid cnnw-kernel-grid" });
   // Input, kernel and output side by side (the images shrink to share the row); stacked on a phone.
   const row = el("div", { class: "cnnw-row cnnw-ke-row" },
-    el("div", { class: "cnnw-panel cnnw-ke-image" }, el("span", { class: "cnnw-caption", text: "Input" }), inCanvas),
-    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Kernel (editable)" }), kernelTable),
-    el("div", { class: "cnnw-panel cnnw-ke-image" }, el("span", { class: "cnnw-caption", text: "Output" }), outCanvas));
+    el("div", { class: "cnnw-panel cnnw-ke-image" }, caption("Input"), inCanvas),
+    panel("Kernel (editable)", kernelTable),
+    el("div", { class: "cnnw-panel cnnw-ke-image" }, caption("Output"), outCanvas));
 
   // ---- the arithmetic at the selected pixel --------------------------------
   const windowTable = el("table", { class: "cnnw-grid", "aria-label": "Input window" });
@@ -136,11 +116,9 @@ function render({ model, el: host }) {
   const productTable = el("table", { class: "cnnw-grid", "aria-label": "Element-wise products" });
   const sumLine = el("div", { class: "cnnw-sum", "aria-live": "polite" });
   const detail = el("div", { class: "cnnw-row cnnw-detail" },
-    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Window" }), windowTable),
-    el("span", { class: "cnnw-op", text: "×" }),
-    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Kernel" }), weightTable),
-    el("span", { class: "cnnw-op", text: "=" }),
-    el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Products" }), productTable));
+    panel("Window", windowTable), el("span", { class: "cnnw-op", text: "×" }),
+    panel("Kernel", weightTable), el("span", { class: "cnnw-op", text: "=" }),
+    panel("Products", productTable));
   const note = el("div", { class: "cnnw-note" });
   const dropHint = el("div", { class: "cnnw-note cnnw-drop-hint",
     text: "Drop an image file on the widget, or pick one with “Your image”: it is converted to gray " +
@@ -152,13 +130,13 @@ function render({ model, el: host }) {
   let img = new Float32Array(0), H = 0, W = 0, vmax = 1, scale = 1;
   let kernel = [], k = 3, flatKernel = new Float64Array(9);
   let out = new Float64Array(0), rgbaIn = null, rgbaOut = null;
-  let selected = [0, 0], timer = null;
+  let selected = [0, 0];
   const inBuffer = document.createElement("canvas");
   const outBuffer = document.createElement("canvas");
 
   function loadImage() {
     [H, W] = model.get("image_shape");
-    img = toFloat32(model.get("image_data"));
+    img = floats32(model.get("image_data"));
     vmax = model.get("value_max");
     scale = Math.max(1, Math.floor(256 / Math.max(H, W)));
     // Shown at most 300 px wide, so both images fit the column side by side.
@@ -317,26 +295,17 @@ function render({ model, el: host }) {
     select(r, c);
   }
 
-  function setPlaying(on) {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (on) timer = setInterval(step, 250);
-    playButton.setAttribute("aria-pressed", String(on));
-    playButton.textContent = on ? "❚❚ Pause" : "▶ Play";
-  }
-
   for (const canvas of [inCanvas, outCanvas]) {
-    canvas.addEventListener("pointermove", (e) => { if (!timer) select(...pixelAt(canvas, e)); });
-    canvas.addEventListener("click", (e) => { setPlaying(false); select(...pixelAt(canvas, e)); });
+    canvas.addEventListener("pointermove", (e) => { if (!player.playing()) select(...pixelAt(canvas, e)); });
+    canvas.addEventListener("click", (e) => { player.stop(); select(...pixelAt(canvas, e)); });
     canvas.addEventListener("keydown", (e) => {
       const moved = arrowMove(e.key, selected[0], selected[1], H, W);
       if (!moved) return;
       e.preventDefault();
-      setPlaying(false);
+      player.stop();
       select(...moved);
     });
   }
-  playButton.addEventListener("click", () => setPlaying(!timer));
-  stepButton.addEventListener("click", () => { setPlaying(false); step(); });
   presetSelect.addEventListener("change", () => {
     const name = presetSelect.value;
     if (!name) return;
@@ -357,7 +326,7 @@ function render({ model, el: host }) {
       original = { data: model.get("image_data"), shape: model.get("image_shape"),
                    vmax: model.get("value_max"), note: model.get("note") };
     }
-    setPlaying(false);
+    player.stop();
     // The shape first: the change:image_data listener reads it.
     model.set("image_shape", [h, w]);
     model.set("value_max", vmaxValue);
@@ -416,7 +385,7 @@ function render({ model, el: host }) {
   resetButton.addEventListener("click", () => {
     if (!original) return;
     const { data, shape, vmax: v, note: text } = original;
-    setImage(toFloat32(data), shape[0], shape[1], v, text);
+    setImage(floats32(data), shape[0], shape[1], v, text);
     resetButton.hidden = true;
   });
 
@@ -436,7 +405,7 @@ function render({ model, el: host }) {
   scalingSelect.value = model.get("scaling");
   selected = model.get("selected").slice();
   compute();
-  return () => setPlaying(false);
+  return player.stop;
 }
 
 export default { render };

@@ -1,6 +1,5 @@
 """`KernelExplorer`: an editable kernel slid over a grayscale image."""
 
-import pathlib
 
 import anywidget
 import numpy as np
@@ -8,11 +7,10 @@ import traitlets
 
 from cnnbook import checks
 
-from ._files import esm
+from ._files import css, esm
 
 from ._validate import check_grid
 
-HERE = pathlib.Path(__file__).parent
 
 #: Larger images are downsampled to this many pixels on their longer side.
 MAX_SIDE = 256
@@ -31,29 +29,10 @@ def kernel_presets():
 
 def _check_image(image, max_side):
     """Return (float32 image, value range maximum, note) or raise ValueError."""
-    array = np.asarray(image)
-    if array.ndim == 3 and array.shape[-1] in (3, 4):
-        raise ValueError(
-            f"image must be a 2-D grayscale array, got shape {array.shape} (a colour image?); "
-            "convert it first, e.g. with skimage.color.rgb2gray"
-        )
-    if array.ndim != 2:
-        raise ValueError(f"image must be a 2-D grayscale array, got shape {array.shape}")
-    if min(array.shape) < 3:
-        raise ValueError(f"image must be at least 3x3 pixels, got {array.shape[0]}x{array.shape[1]}")
-    if array.dtype == np.uint8:
-        vmax = 255.0
-    elif array.dtype.kind == "f":
-        if not np.all(np.isfinite(array)):
-            raise ValueError("image must not contain NaN or infinity")
-        if array.min() < 0 or array.max() > 1:
-            raise ValueError(
-                f"a float image must have values in [0, 1], got [{array.min():.3g}, {array.max():.3g}]; "
-                "scale it (skimage.util.img_as_float) or pass uint8"
-            )
-        vmax = 1.0
-    else:
-        raise ValueError(f"image must be uint8 (0..255) or float in [0, 1], got dtype {array.dtype}")
+    unit = checks.image(image, "image", min_side=3)
+    # uint8 images keep their 0..255 gray levels, which the arithmetic shows.
+    vmax = 255.0 if np.asarray(image).dtype == np.uint8 else 1.0
+    array = np.round(unit * vmax) if vmax == 255 else unit
     note = ""
     if max(array.shape) > max_side:
         from skimage.transform import resize
@@ -147,7 +126,7 @@ class KernelExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("kernel_explorer.js")
-    _css = HERE / "widgets.css"
+    _css = css()
 
     # The image travels as a binary buffer: float32, row-major, with its shape.
     image_data = traitlets.Bytes().tag(sync=True, from_json=_bytes_from_json)

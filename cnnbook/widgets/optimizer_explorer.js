@@ -82,12 +82,6 @@ export function trajectory(surface, name, settings, start, steps) {
   return { points, losses };
 }
 
-function fmtLoss(v) {
-  if (!Number.isFinite(v)) return "diverged";
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(2) : v.toFixed(4);
-}
-
 const BANDS = 14; // colour bands of the background: log-spaced loss levels, like contour lines
 
 /** The surface's picture: log(loss - min) in bands of viridis, one pixel per canvas pixel. */
@@ -120,11 +114,18 @@ function render({ model, el: host }) {
   const stepsShown = el("output");
   const frameInput = el("input", { type: "range", min: 0, max: 100, step: 1, name: "frame", "aria-label": "Step shown" });
   const frameShown = el("output");
-  const play = el("button", { type: "button", class: "cnnw-play", text: "Play", "aria-pressed": "false" });
+  // Play runs through the steps (from 0 again once at the end), 100 frames at most.
+  const player = playControls(() => {
+    const steps = model.get("steps"), next = Math.min(model.get("frame") + Math.max(1, Math.round(steps / 100)), steps);
+    model.set("frame", next);
+    if (next < steps) return true;
+    model.save_changes();
+    return false;
+  }, 40, () => { if (model.get("frame") >= model.get("steps")) model.set("frame", 0); });
   const controls = el("div", { class: "cnnw-controls" },
     el("label", {}, "Surface", surfaceSelect),
     el("label", {}, "Steps", stepsInput, stepsShown),
-    el("label", {}, "Show step", frameInput, frameShown), play);
+    el("label", {}, "Show step", frameInput, frameShown), player.play, player.step);
 
   // One row per optimizer: shown or not, learning rate, its own parameters, the loss at the step shown.
   const table = el("table", { class: "cnnw-optim-table" });
@@ -172,8 +173,7 @@ function render({ model, el: host }) {
   const flag = el("div", { class: "cnnw-flag cnnw-bad" });
   root.append(controls, table,
     el("div", { class: "cnnw-row" },
-      el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Paths (drag the ring: the start)" }), canvas),
-      el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Loss − lowest loss, log scale" }), lossCanvas)),
+      panel("Paths (drag the ring: the start)", canvas), panel("Loss − lowest loss, log scale", lossCanvas)),
     flag, status);
 
   function valid(key, value) {
@@ -182,7 +182,7 @@ function render({ model, el: host }) {
     return value >= 0 && value < 1;
   }
 
-  let background = null, backgroundFor = null, paths = {}, timer = null, shownSettings = null;
+  let background = null, backgroundFor = null, paths = {}, shownSettings = null;
 
   function geometry() {
     const f = SURFACES[model.get("surface")];
@@ -272,7 +272,7 @@ function render({ model, el: host }) {
         if (fresh) { input.value = String(settings[name][key]); input.removeAttribute("aria-invalid"); }
       }
       const path = paths[name], n = Math.min(frame, path.points.length - 1);
-      row.loss.textContent = path.points.length - 1 < frame ? `diverged at step ${path.points.length}` : fmtLoss(path.losses[n]);
+      row.loss.textContent = path.points.length - 1 < frame ? `diverged at step ${path.points.length}` : fmt(path.losses[n], 4, true);
     }
     drawSurface(frame);
     drawLoss(frame);
@@ -287,7 +287,7 @@ function render({ model, el: host }) {
 
   // Another surface: its own start point and learning rates (a good rate on one is far off on another).
   surfaceSelect.addEventListener("change", () => {
-    stop();
+    player.stop();
     const chosen = surfaceSelect.value, defaults = model.get("defaults")[chosen];  // before a redraw resets it
     model.set("start", defaults.start.slice());
     model.set("settings", structuredClone(defaults.settings));
@@ -299,18 +299,6 @@ function render({ model, el: host }) {
   });
   frameInput.addEventListener("input", () => { model.set("frame", Number(frameInput.value)); model.save_changes(); });
 
-  function stop() { if (timer) clearInterval(timer); timer = null; play.textContent = "Play"; play.setAttribute("aria-pressed", "false"); }
-  play.addEventListener("click", () => {
-    if (timer) { stop(); return; }
-    if (model.get("frame") >= model.get("steps")) model.set("frame", 0);
-    play.textContent = "Pause"; play.setAttribute("aria-pressed", "true");
-    timer = setInterval(() => {
-      const next = Math.min(model.get("frame") + Math.max(1, Math.round(model.get("steps") / 100)), model.get("steps"));
-      model.set("frame", next);
-      if (next >= model.get("steps")) { stop(); model.save_changes(); }
-    }, 40);
-  });
-
   // The start point: drag it with any pointer (mouse, pen, finger), or move it with the arrow keys.
   function pointFromEvent(e) {
     const { f } = geometry(), box = canvas.getBoundingClientRect();
@@ -320,7 +308,7 @@ function render({ model, el: host }) {
   }
   let dragging = false;
   canvas.addEventListener("pointerdown", (e) => {
-    dragging = true; stop();
+    dragging = true; player.stop();
     try { canvas.setPointerCapture(e.pointerId); } catch { /* a synthetic or already-ended pointer */ }
     model.set("start", pointFromEvent(e).map((v) => Math.round(v * 1000) / 1000));
   });
@@ -346,9 +334,8 @@ function render({ model, el: host }) {
   update();
   // The loss plot's axes take the theme's colour: draw again once on the page, and on a theme switch.
   whenShown(root, draw);
-  const observer = new MutationObserver(draw);
-  observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
-  return () => { stop(); observer.disconnect(); };
+  const forget = onThemeChange(draw);
+  return () => { player.stop(); forget(); };
 }
 
 export default { render };

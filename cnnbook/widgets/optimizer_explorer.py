@@ -1,16 +1,14 @@
 """`OptimizerExplorer`: SGD, Momentum, Nesterov, RMSProp and Adam moving on a two-dimensional loss surface."""
 
 import copy
-import pathlib
 
 import anywidget
 import traitlets
 
 from cnnbook import checks, loss_surfaces
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: Most steps a path may take (five paths are recomputed on every move of the start point).
 MAX_STEPS = 500
@@ -45,7 +43,7 @@ class OptimizerExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("optimizer_explorer.js")
-    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "optimizer_explorer.css").read_text()
+    _css = css("optimizer_explorer.css")
 
     surface = traitlets.Unicode("ravine").tag(sync=True)
     start = traitlets.List(traitlets.Float(), minlen=2, maxlen=2).tag(sync=True)

@@ -1,14 +1,6 @@
 // PoolingExplorer: max/average pooling and its backward pass, computed in the
 // browser so the widget works in the static HTML book.
 
-/** Short, readable numbers: integers as they are, otherwise 3 decimals
- *  below 1 and 2 above (trailing zeros dropped). */
-function fmt(v) {
-  if (Number.isInteger(v)) return String(v);
-  const t = (Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3)).replace(/\.?0+$/, "");
-  return t === "-0" || t === "" || t === "-" ? "0" : t;
-}
-
 /** Pooling without padding. Returns the output and, per output cell, the
  *  window's cells and (max) the first maximum in row-major order, which is
  *  where cnnbook.conv.maxpool_backward sends the gradient. */
@@ -75,16 +67,13 @@ function render({ model, el: host }) {
   const inputTable = el("table", { class: "cnnw-grid cnnw-pool-input", "aria-label": "Input" });
   const outputTable = el("table", { class: "cnnw-grid cnnw-pool-output", "aria-label": "Output; arrow keys move between cells" });
   const gradTable = el("table", { class: "cnnw-grid cnnw-pool-grad", "aria-label": "Gradient with respect to the input" });
-  const gradCaption = el("span", { class: "cnnw-caption" });
-  const outCaption = el("span", { class: "cnnw-caption" });
+  const gradCaption = caption(), outCaption = caption();
   const status = el("div", { class: "cnnw-note", "aria-live": "polite" });
   const note = el("div", { class: "cnnw-note" });
   root.append(controls,
     el("div", { class: "cnnw-row" },
-      el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Input" }), inputTable),
-      el("span", { class: "cnnw-op", text: "→" }),
-      el("div", { class: "cnnw-panel" }, outCaption, outputTable),
-      el("div", { class: "cnnw-panel" }, gradCaption, gradTable)),
+      panel("Input", inputTable), el("span", { class: "cnnw-op", text: "→" }),
+      panel(outCaption, outputTable), panel(gradCaption, gradTable)),
     status, note);
 
   let selected = (model.get("selected") || [0, 0]).slice();

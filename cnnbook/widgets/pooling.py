@@ -1,7 +1,6 @@
 """`PoolingExplorer`: max and average pooling on a small grid, forward and backward."""
 
 import numbers
-import pathlib
 
 import anywidget
 import numpy as np
@@ -9,10 +8,9 @@ import traitlets
 
 from cnnbook import checks
 
-from ._files import esm
+from ._files import css, esm
 from ._validate import check_grid
 
-HERE = pathlib.Path(__file__).parent
 
 #: The default grid: small integers, no ties inside a 2x2 window.
 DEFAULT_VALUES = [
@@ -68,7 +66,7 @@ class PoolingExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("pooling.js")
-    _css = HERE / "widgets.css"
+    _css = css()
 
     values = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)
     size = _Integer(2).tag(sync=True)

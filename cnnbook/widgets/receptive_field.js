@@ -61,15 +61,13 @@ export function coreHalfSide(crop, box, centre, share) {
   return items[items.length - 1][0];
 }
 
-const fmt = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
-const pair = (p, f = fmt) => (p[0] === p[1] ? f(p[0]) : `${f(p[0])}×${f(p[1])}`);
+const pair = (p, f = (v) => fmt(v, 1)) => (p[0] === p[1] ? f(p[0]) : `${f(p[0])}×${f(p[1])}`);
 
 function render({ model, el: host }) {
   const root = el("div", { class: "cnnw cnnw-rf" });
   host.appendChild(root);
   const nets = model.get("nets"), [H, W] = model.get("image_shape"), labels = model.get("labels");
-  const bytes = (view) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  const pixels = bytes(model.get("image_data")), grads = bytes(model.get("gradients"));
+  const pixels = bytesOf(model.get("image_data")), grads = bytesOf(model.get("gradients"));
 
   const netSelect = el("select", { name: "net", "aria-label": "Net" });
   nets.forEach((n, i) => netSelect.append(el("option", { value: i, text: n.name })));
@@ -93,15 +91,13 @@ function render({ model, el: host }) {
     "aria-label": "The image with the unit's theoretical receptive field; click to pick the unit looking there" });
   const heatCanvas = el("canvas", { class: "cnnw-rf-heat", role: "img",
     "aria-label": "The unit's effective receptive field: |d unit / d pixel| over the image" });
-  const unitsCaption = el("span", { class: "cnnw-caption" });
-  const heatCaption = el("span", { class: "cnnw-caption" });
+  const unitsCaption = caption(), heatCaption = caption();
   const tableEl = el("table", { class: "cnnw-rf-table", "aria-label": "Layer table: receptive field per layer" });
   const status = el("div", { class: "cnnw-note cnnw-rf-status", "aria-live": "polite" });
   root.append(controls,
     el("div", { class: "cnnw-row" },
-      el("div", { class: "cnnw-panel" }, unitsCaption, unitsCanvas),
-      el("div", { class: "cnnw-panel" }, el("span", { class: "cnnw-caption", text: "Theoretical field (grey: padding)" }), imageCanvas),
-      el("div", { class: "cnnw-panel" }, heatCaption, heatCanvas)),
+      panel(unitsCaption, unitsCanvas), panel("Theoretical field (grey: padding)", imageCanvas),
+      panel(heatCaption, heatCanvas)),
     status, tableEl);
 
   let fields = null, fieldsFor = -1;
@@ -272,12 +268,9 @@ function render({ model, el: host }) {
     draw();
   });
   for (const name of ["net", "image", "unit"]) model.on(`change:${name}`, draw);
-  // A theme switch changes the canvas colours.
-  const observer = new MutationObserver(draw);
-  observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
   draw();
   whenShown(root, draw);  // the canvases take the theme's colours, known once the widget is on the page
-  return () => observer.disconnect();
+  return onThemeChange(draw);  // and a theme switch changes them
 }
 
 export default { render };

@@ -1,7 +1,6 @@
 """`ReceptiveFieldExplorer`: what one unit of a trained net sees, in theory and in effect."""
 
 import math
-import pathlib
 
 import anywidget
 import numpy as np
@@ -10,31 +9,11 @@ import traitlets
 from cnnbook import checks
 from cnnbook.receptive_field import effective_fields, field_bounds, receptive_fields
 
-from ._files import esm
+from ._files import css, esm
 
-HERE = pathlib.Path(__file__).parent
 
 #: At most this many images are embedded (the gradients of every stored unit are stored per image).
 MAX_IMAGES = 4
-
-
-def _check_images(images, shape):
-    """Return float32 images shaped (n, *shape) in [0, 1], from uint8 or float, (n, H, W) or (n, H, W, 1)."""
-    array = checks.array(images, "images", ndim=(3, 4), dtype=None)
-    if array.ndim == 3:
-        array = array[..., None]
-    if tuple(array.shape[1:]) != tuple(shape):
-        raise ValueError(f"images must be shaped (n, {shape[0]}, {shape[1]}) or (n, {', '.join(map(str, shape))}) "
-                         f"like the nets' input, got {np.shape(images)}")
-    if not 1 <= len(array) <= MAX_IMAGES:
-        raise ValueError(f"give 1 to {MAX_IMAGES} images (their gradients are embedded in the page), got {len(array)}")
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255
-    if array.dtype.kind != "f":
-        raise ValueError(f"integer images must be uint8, got dtype {array.dtype}")
-    if array.min() < 0 or array.max() > 1:
-        raise ValueError("float images must hold values in [0, 1]")
-    return array.astype(np.float32)
 
 
 def _unit_grid(side, max_units):
@@ -79,7 +58,7 @@ class ReceptiveFieldExplorer(anywidget.AnyWidget):
     """
 
     _esm = esm("receptive_field.js")
-    _css = (HERE / "widgets.css").read_text() + "\n" + (HERE / "receptive_field.css").read_text()
+    _css = css("receptive_field.css")
 
     nets = traitlets.List().tag(sync=True)
     image_data = traitlets.Bytes().tag(sync=True)
@@ -108,7 +87,9 @@ class ReceptiveFieldExplorer(anywidget.AnyWidget):
         shape = shapes.pop()
         if shape[-1] != 1:
             raise ValueError(f"nets must take one-channel (grayscale) images, got input shape {shape}")
-        x = _check_images(images, shape)
+        x = checks.image(images, "images", shape=shape, stack=True)  # float32 in [0, 1]
+        if len(x) > MAX_IMAGES:
+            raise ValueError(f"give 1 to {MAX_IMAGES} images (their gradients are embedded in the page), got {len(x)}")
         max_units = checks.integer(max_units, "max_units", 2, 32)
         first = next(iter(tables.values()))
         if layers is None:
