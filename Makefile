@@ -8,7 +8,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 # The execute command (see README, "How the outputs are made").
 EXECUTE := $(BIN)/python -m book.execute
 
-.PHONY: book test execute lock clean
+.PHONY: book test execute format lock clean
 
 # --all: every page is read again (a few seconds), so warnings of unchanged pages still fail
 # the build and changed files under _static/ are copied again.
@@ -22,6 +22,10 @@ test: $(VENV)/installed
 # Re-run chapters top to bottom and store their outputs, e.g. `make execute CHAPTERS=chapters/01_convolution_kernels.ipynb`.
 execute: $(VENV)/installed
 	$(EXECUTE) $(CHAPTERS)
+
+# Restyle the notebooks' code cells with the configuration in pyproject.toml ([tool.black]).
+format: $(VENV)/installed
+	$(BIN)/black chapters $(wildcard solutions)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

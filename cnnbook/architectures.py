@@ -174,22 +174,27 @@ def vgg(config=VGG16_CONFIG, input_shape=(224, 224, 3), num_classes=1000, width=
     return keras.Model(inputs, classifier(num_classes)(x), name=name)
 
 
-def nin_block(x, filters, kernel_size, strides=1, padding="valid"):
+def nin_block(x, filters, kernel_size, strides=1, padding="valid", batch_norm=False):
     """Network-in-network block: one convolution followed by two 1x1 convolutions, all with ReLU.
 
     The 1x1 convolutions act as a small dense net applied at every pixel.
+    With ``batch_norm=True`` each convolution drops its bias and is followed
+    by batch normalization before its ReLU.
     """
     from keras import layers
 
     _check_positive(filters=filters)
     checks.pair(kernel_size, "kernel_size", low=1)
     checks.pair(strides, "strides", low=1)
-    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, activation="relu")(x)
-    x = layers.Conv2D(filters, 1, activation="relu")(x)
-    return layers.Conv2D(filters, 1, activation="relu")(x)
+    for kernel, stride, pad in ((kernel_size, strides, padding), (1, 1, "valid"), (1, 1, "valid")):
+        x = layers.Conv2D(filters, kernel, strides=stride, padding=pad, use_bias=not batch_norm)(x)
+        if batch_norm:
+            x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    return x
 
 
-def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5, width=1.0, stem="imagenet"):
+def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5, width=1.0, stem="imagenet", batch_norm=False):
     """NiN (Lin, Chen and Yan, 2013): NiN blocks, no dense layers; global average pooling gives the scores.
 
     Parameters
@@ -207,6 +212,10 @@ def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5, width=1.0, stem=
         The first NiN block: an 11x11 convolution with stride 4 (the paper's,
         for 224x224 images), or a 3x3 one with stride 1 and "same" padding
         (for 28x28 images such as Fashion-MNIST).
+    batch_norm : bool
+        Batch normalization after every convolution but those of the last
+        block, which give the class scores (the model is then named
+        ``"nin_batch_norm"``).
 
     Returns
     -------
@@ -216,6 +225,8 @@ def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5, width=1.0, stem=
     --------
     >>> nin(input_shape=(28, 28, 1), stem="small", width=0.25).output.shape
     (None, 10)
+    >>> nin(input_shape=(28, 28, 1), stem="small", batch_norm=True).name
+    'nin_batch_norm'
     """
     import keras
     from keras import layers
@@ -227,17 +238,19 @@ def nin(input_shape=(224, 224, 3), num_classes=10, dropout=0.5, width=1.0, stem=
     n = _scaler(width)
     inputs = keras.Input(input_shape)
     kernel, strides, padding = first
-    x = nin_block(inputs, n(96), kernel, strides=strides, padding=padding)
+    if not isinstance(batch_norm, bool):
+        raise ValueError(f"batch_norm must be True or False, got {batch_norm!r}")
+    x = nin_block(inputs, n(96), kernel, strides=strides, padding=padding, batch_norm=batch_norm)
     x = layers.MaxPooling2D(3, strides=2)(x)
-    x = nin_block(x, n(256), 5, padding="same")
+    x = nin_block(x, n(256), 5, padding="same", batch_norm=batch_norm)
     x = layers.MaxPooling2D(3, strides=2)(x)
-    x = nin_block(x, n(384), 3, padding="same")
+    x = nin_block(x, n(384), 3, padding="same", batch_norm=batch_norm)
     x = layers.MaxPooling2D(3, strides=2)(x)
     x = layers.Dropout(dropout)(x)
     x = nin_block(x, num_classes, 3, padding="same")
     x = layers.GlobalAveragePooling2D()(x)
     outputs = layers.Activation("softmax", dtype="float32", name="predictions")(x)
-    return keras.Model(inputs, outputs, name="nin")
+    return keras.Model(inputs, outputs, name="nin_batch_norm" if batch_norm else "nin")
 
 
 def inception_block(x, c1, c2, c3, c4):

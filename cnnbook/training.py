@@ -9,11 +9,17 @@ Training itself stays plain Keras: chapters call ``model.compile`` and
   place while the model trains and stays in the notebook as a clean final figure;
 * `results`, one line with test accuracy, wall time and images per second, and
   the :class:`Run` record that :func:`cnnbook.results.check` reads;
+* `fit_and_test`, the compile, fit and `results` block that training chapters
+  repeat, and `EpochLine`, one printed line per epoch;
+* `kernel_gradient_norms`, the size of the loss's gradient at each layer's
+  weights, to see where gradients vanish;
 * `plot_history`, `confusion_matrix`, `plot_confusion_matrix` and
   `show_misclassified` for looking at what a model learned.
 
-Everything here uses Keras callbacks and NumPy only, so it works on every Keras
-backend. Importing this module imports Keras.
+Everything here but `kernel_gradient_norms` (which takes its gradient with
+TensorFlow's ``GradientTape``, the book's backend) uses Keras callbacks and
+NumPy only, so it works on every Keras backend. Importing this module imports
+Keras.
 """
 
 import dataclasses
@@ -40,6 +46,10 @@ class TrainingLog(keras.callbacks.Callback):
         Keras' epoch logs (training means and ``val_*`` values).
     epoch_iterations : list of int
         The iteration count at the end of each epoch.
+    epoch_seconds : list of float
+        Wall time of each epoch, its validation included. The first epoch
+        also traces and compiles the training step, so later epochs are the
+        ones to compare.
     steps_per_epoch : int or None
         Batches per epoch, when Keras knows it.
     seconds : float
@@ -48,8 +58,8 @@ class TrainingLog(keras.callbacks.Callback):
 
     def __init__(self):
         super().__init__()
-        self.batches, self.epochs, self.epoch_iterations = {}, {}, []
-        self.steps_per_epoch, self.seconds = None, 0.0
+        self.batches, self.epochs, self.epoch_iterations, self.epoch_seconds = {}, {}, [], []
+        self.steps_per_epoch, self.seconds, self._epoch_started = None, 0.0, None
         self._running, self._started = {}, None
 
     @property
@@ -63,6 +73,7 @@ class TrainingLog(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._running = {}
+        self._epoch_started = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         for name, mean in (logs or {}).items():
@@ -76,6 +87,7 @@ class TrainingLog(keras.callbacks.Callback):
         for name, value in (logs or {}).items():
             self.epochs.setdefault(name, []).append(float(value))
         self.epoch_iterations.append(self.iterations)
+        self.epoch_seconds.append(time.perf_counter() - self._epoch_started)
 
     def on_train_end(self, logs=None):
         self.seconds = time.perf_counter() - self._started
@@ -421,6 +433,153 @@ def results(model, x_test, y_test, log, *, n_train, data, seed=None, label=None)
     print(f"{start}est accuracy {run.accuracy:.2f}% ({run.n_test:,} images), {seconds:.1f} s, "
           f"{run.images_per_second:,.0f} images/s")
     return run
+
+
+class EpochLine(keras.callbacks.Callback):
+    """Print one short line per epoch: training accuracy, watched accuracy, seconds.
+
+    Parameters
+    ----------
+    watched : str
+        What the ``val_accuracy`` of the logs was measured on, as printed
+        (``"test"`` when a chapter watches its test images, ``"validation"``).
+    """
+
+    def __init__(self, watched="validation"):
+        super().__init__()
+        self.watched = watched
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        line = f"epoch {epoch + 1}: train {logs.get('accuracy', float('nan')):.1%}"
+        if "val_accuracy" in logs:
+            line += f", {self.watched} {logs['val_accuracy']:.1%}"
+        print(f"{line}, {time.perf_counter() - self._started:.0f} s")
+
+
+def fit_and_test(model, train, test, *, data, epochs, batch_size=128, optimizer="adam", watch=None,
+                 epoch_lines=False, seed=None, label=None):
+    """Compile a classifier of integer labels, train it, test it: the block training chapters repeat.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An untrained classifier with a softmax output.
+    train, test : tuple of array_like
+        ``(images, labels)`` to train on and to test on.
+    data : cnnbook.runtime.DataSource
+        Where the images came from.
+    epochs, batch_size : int
+        Passes over ``train`` and images per update.
+    optimizer : str or keras.optimizers.Optimizer
+        Anything ``model.compile`` accepts.
+    watch : {None, "test"} or tuple of array_like
+        Images measured after every epoch (the log's ``val_*`` curves):
+        none, the test images (to draw test curves, never to choose
+        settings), or a validation pair ``(images, labels)``.
+    epoch_lines : bool
+        Print an :class:`EpochLine` per epoch.
+    seed, label
+        Recorded in the :class:`Run` (see :func:`results`); the weights were
+        drawn when ``model`` was built.
+
+    Returns
+    -------
+    run : Run
+    log : TrainingLog
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> from cnnbook import runtime
+    >>> keras.utils.set_random_seed(0)
+    >>> x = np.random.default_rng(0).random((64, 4, 4, 1), dtype="float32")
+    >>> y = (x.mean(axis=(1, 2, 3)) > 0.5).astype(int)
+    >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+    ...                           keras.layers.Dense(2, activation="softmax")])
+    >>> data = runtime.DataSource("toy", "64 random images", real=False)
+    >>> run, log = fit_and_test(model, (x, y), (x, y), data=data, epochs=2,
+    ...                         batch_size=32, label="toy")  # doctest: +ELLIPSIS
+    toy: test accuracy ...% (64 images), ...
+    >>> len(log.epoch_iterations), run.n_train
+    (2, 64)
+    """
+    from cnnbook import checks
+
+    x_train, y_train = _pair(train, "train")
+    x_test, y_test = _pair(test, "test")
+    checks.integer(epochs, "epochs", low=1)
+    checks.integer(batch_size, "batch_size", low=1)
+    if watch is None:
+        validation, watched = None, None
+    elif isinstance(watch, str) and watch == "test":
+        validation, watched = (x_test, y_test), "test"
+    else:
+        validation, watched = _pair(watch, "watch"), "validation"
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    log = TrainingLog()
+    callbacks = [log, EpochLine(watched)] if epoch_lines else [log]
+    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0,
+              validation_data=validation, callbacks=callbacks)
+    run = results(model, x_test, y_test, log, n_train=len(x_train), data=data, seed=seed, label=label)
+    return run, log
+
+
+def kernel_gradient_norms(model, images, labels):
+    """The norm of the mean cross-entropy's gradient at each kernel of `model`, first layer first.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A classifier with a softmax output (nested models are searched too).
+    images, labels : array_like
+        One batch and its integer labels.
+
+    Returns
+    -------
+    dict of str to float
+        ``{layer name: Frobenius norm of the gradient of its kernel}``, with the
+        model run in inference mode (no dropout), so that the numbers are
+        those of the weights as they are.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> keras.utils.set_random_seed(0)
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="hidden"),
+    ...                           keras.layers.Dense(2, activation="softmax", name="out")])
+    >>> norms = kernel_gradient_norms(model, np.ones((5, 3)), np.zeros(5, int))
+    >>> list(norms), all(v > 0 for v in norms.values())
+    (['hidden', 'out'], True)
+    """
+    import tensorflow as tf
+
+    images = np.asarray(images, "float32")
+    labels = np.asarray(labels).reshape(-1)
+    if len(images) != len(labels) or len(images) == 0:
+        raise ValueError(f"give one label per image and at least one image, got {len(images)} images and "
+                         f"{len(labels)} labels")
+    kernels = [w for w in model.trainable_weights if w.name == "kernel"]
+    if not kernels:
+        raise ValueError(f"model {model.name!r} has no trainable kernels")
+    with tf.GradientTape() as tape:
+        probabilities = model(images, training=False)
+        loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities))
+    gradients = tape.gradient(loss, kernels)
+    # A kernel's path is ".../<layer>/kernel": name it by its layer.
+    return {k.path.split("/")[-2]: float(np.linalg.norm(g)) for k, g in zip(kernels, gradients)}
+
+
+def _pair(value, name):
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ValueError(f"{name} must be a pair (images, labels), got {type(value).__name__}")
+    images, labels = value
+    if len(images) != len(labels):
+        raise ValueError(f"{name} has {len(images)} images but {len(labels)} labels")
+    return images, labels
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None):

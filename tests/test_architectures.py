@@ -214,3 +214,15 @@ def test_layer_table_refuses_what_is_not_a_built_model():
         arch.layer_table("alexnet")
     with pytest.raises(ValueError, match="not built"):
         arch.layer_table(keras.Sequential([keras.layers.Dense(3)]))
+
+
+def test_nin_with_batch_norm_normalizes_every_block_but_the_scoring_one():
+    plain = arch.nin(input_shape=(28, 28, 1), stem="small", width=0.25)
+    normed = arch.nin(input_shape=(28, 28, 1), stem="small", width=0.25, batch_norm=True)
+    norms = [layer for layer in normed.layers if layer.__class__.__name__ == "BatchNormalization"]
+    assert len(norms) == 9 and normed.name == "nin_batch_norm"
+    # Each normalized convolution drops its bias and gains a scale, an offset and two running statistics.
+    dropped = sum(layer.input.shape[-1] for layer in norms)
+    assert normed.count_params() == plain.count_params() - dropped + 4 * dropped
+    with pytest.raises(ValueError, match="batch_norm"):
+        arch.nin(input_shape=(28, 28, 1), stem="small", batch_norm="yes")

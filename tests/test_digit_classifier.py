@@ -10,11 +10,8 @@ keras = pytest.importorskip("keras")
 from keras import layers
 
 from cnnbook import models
-from cnnbook.widgets.digit_classifier import (
-    MAX_EXAMPLES,
-    DigitClassifier,
-    forward_numpy,
-)
+from cnnbook.widgets.digit_classifier import MAX_EXAMPLES, DigitClassifier
+from cnnbook.widgets.keras_export import forward_numpy
 
 DIGITS = (np.random.default_rng(0).random((3, 28, 28)) * 255).astype(np.uint8)
 

@@ -214,7 +214,7 @@ def book(tmp_path_factory):
 
 def _stored_widget(notebook):
     """Rebuild the widget's net and examples from the executed notebook's stored widget state."""
-    from cnnbook.widgets.digit_classifier import forward_numpy
+    from cnnbook.widgets.keras_export import forward_numpy
 
     nb = nbformat.read(notebook, as_version=4)
     states = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]

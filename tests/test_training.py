@@ -160,3 +160,48 @@ def test_plot_confusion_matrix_and_misclassified(capsys):
 
 def test_moving_average_starts_with_shorter_windows():
     assert np.allclose(training._moving_average([2, 4, 6, 8], 2), [2, 3, 5, 7])
+
+
+def test_fit_and_test_trains_watches_and_records(capsys):
+    rng = np.random.default_rng(0)
+    x = rng.random((96, 4, 4, 1), dtype="float32")
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype(int)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    data = runtime.DataSource("toy", "96 random images", real=False)
+    run, log = training.fit_and_test(model, (x, y), (x[:32], y[:32]), data=data, epochs=3,
+                                     batch_size=32, watch="test", epoch_lines=True, label="toy")
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in printed[:3]] == ["epoch 1", "epoch 2", "epoch 3"]
+    assert all(", test " in line for line in printed[:3])
+    assert printed[3].startswith("toy: test accuracy")
+    assert len(log.epochs["val_accuracy"]) == 3 and log.iterations == 9
+    assert len(log.epoch_seconds) == 3 and all(s > 0 for s in log.epoch_seconds)
+    assert (run.n_train, run.n_test, run.label) == (96, 32, "toy")
+
+
+def test_fit_and_test_refuses_bad_pairs():
+    data = runtime.DataSource("toy", "toy", real=False)
+    x, y = np.zeros((4, 2, 2, 1)), np.zeros(4, int)
+    with pytest.raises(ValueError, match="train"):
+        training.fit_and_test(None, x, (x, y), data=data, epochs=1)
+    with pytest.raises(ValueError, match="test has 4 images but 3 labels"):
+        training.fit_and_test(None, (x, y), (x, y[:3]), data=data, epochs=1)
+    with pytest.raises(ValueError, match="epochs"):
+        training.fit_and_test(None, (x, y), (x, y), data=data, epochs=0)
+
+
+def test_kernel_gradient_norms_match_the_hand_gradient_of_a_softmax_layer():
+    # One softmax layer without hidden units: dL/dW = x^T (p - onehot) / n.
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax", name="out")])
+    x = np.random.default_rng(1).normal(size=(6, 3)).astype("float32")
+    y = np.array([0, 1, 1, 0, 1, 0])
+    p = np.asarray(model(x))
+    by_hand = x.T @ (p - np.eye(2)[y]) / len(x)
+    norms = training.kernel_gradient_norms(model, x, y)
+    assert list(norms) == ["out"]
+    assert np.isclose(norms["out"], np.linalg.norm(by_hand), rtol=1e-4)
+    with pytest.raises(ValueError, match="one label per image"):
+        training.kernel_gradient_norms(model, x, y[:3])
