@@ -13,6 +13,7 @@ Training itself stays plain Keras: chapters call ``model.compile`` and
   repeat, and `EpochLine`, one printed line per epoch;
 * `kernel_gradient_norms`, the size of the loss's gradient at each layer's
   weights, to see where gradients vanish;
+* `seconds_per_step`, a fair timing of training steps of several models;
 * `plot_history`, `confusion_matrix`, `plot_confusion_matrix` and
   `show_misclassified` for looking at what a model learned.
 
@@ -571,6 +572,58 @@ def kernel_gradient_norms(model, images, labels):
     gradients = tape.gradient(loss, kernels)
     # A kernel's path is ".../<layer>/kernel": name it by its layer.
     return {k.path.split("/")[-2]: float(np.linalg.norm(g)) for k, g in zip(kernels, gradients)}
+
+
+def seconds_per_step(models, images, labels, *, steps=10, repeats=3):
+    """Time one training step of each compiled model on the same batch, fairly on a shared CPU.
+
+    Each model first takes one step that is not timed (it traces and
+    compiles the step). Then, `repeats` times, each model in turn takes
+    `steps` steps; a model's time is its best round, divided by `steps`.
+    Taking turns and keeping the best round keeps a passing load on the
+    machine from favouring one model.
+
+    Parameters
+    ----------
+    models : dict of str to keras.Model
+        Compiled models that accept `images` and `labels`. Their weights change.
+    images, labels : array_like
+        One batch.
+    steps, repeats : int
+        Steps per round and rounds.
+
+    Returns
+    -------
+    dict of str to float
+        Seconds per training step, by name.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+    >>> model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    >>> times = seconds_per_step({"tiny": model}, np.ones((4, 3)), np.zeros(4, int), steps=2, repeats=2)
+    >>> list(times), times["tiny"] > 0
+    (['tiny'], True)
+    """
+    from cnnbook import checks
+
+    checks.integer(steps, "steps", low=1)
+    checks.integer(repeats, "repeats", low=1)
+    if not isinstance(models, dict) or not models:
+        raise ValueError(f"models must be a non-empty dict of name to compiled keras.Model, got {models!r}")
+    for name, model in models.items():
+        if not getattr(model, "compiled", False):
+            raise ValueError(f"models[{name!r}] is not compiled: call its compile() first")
+        model.train_on_batch(images, labels)
+    best = dict.fromkeys(models, float("inf"))
+    for _ in range(repeats):
+        for name, model in models.items():
+            started = time.perf_counter()
+            for _ in range(steps):
+                model.train_on_batch(images, labels)
+            best[name] = min(best[name], (time.perf_counter() - started) / steps)
+    return best
 
 
 def _pair(value, name):

@@ -205,3 +205,21 @@ def test_kernel_gradient_norms_match_the_hand_gradient_of_a_softmax_layer():
     assert np.isclose(norms["out"], np.linalg.norm(by_hand), rtol=1e-4)
     with pytest.raises(ValueError, match="one label per image"):
         training.kernel_gradient_norms(model, x, y[:3])
+
+
+def test_seconds_per_step_times_every_model_and_refuses_uncompiled_ones():
+    keras.utils.set_random_seed(0)
+    small = keras.Sequential([keras.Input((8,)), keras.layers.Dense(2, activation="softmax")])
+    large = keras.Sequential([keras.Input((8,)), keras.layers.Dense(512, activation="relu"),
+                              keras.layers.Dense(512, activation="relu"), keras.layers.Dense(2, activation="softmax")])
+    for model in (small, large):
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x, y = np.ones((256, 8), "float32"), np.zeros(256, int)
+    times = training.seconds_per_step({"small": small, "large": large}, x, y, steps=5, repeats=3)
+    assert list(times) == ["small", "large"] and all(t > 0 for t in times.values())
+    assert times["large"] > times["small"]
+    fresh = keras.Sequential([keras.Input((8,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="not compiled"):
+        training.seconds_per_step({"fresh": fresh}, x, y)
+    with pytest.raises(ValueError, match="steps"):
+        training.seconds_per_step({"small": small}, x, y, steps=0)
