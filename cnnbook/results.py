@@ -86,8 +86,7 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
     Returns
     -------
     dict
-        The recorded entry; with one run, ``parameters`` is its net's
-        parameter count (None otherwise).
+        The recorded entry.
 
     Raises
     ------
@@ -122,8 +121,6 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
 
     n_train, n_test, seconds = shared("n_train", n_train), shared("n_test", n_test), shared("seconds", seconds)
     seed = shared("seed", None)
-    # The parameters of the net the value measures, when one run gives it (the frontier reads them).
-    parameters = shared("parameters", None) if len(runs) == 1 else None
     _validate(id, value, unit, sources, chance, learns, claim, source)
     described = "; ".join(s.description for s in sources)
     ranges = expected.get(described, {}) if set(expected) - set(runtime.PROFILES) else expected
@@ -137,8 +134,7 @@ def check(id, value=None, *, run=None, unit=None, expected, data=None, n_train=N
              "ranges": {name: None if r is None else [float(b) for b in r] for name, r in ranges.items()},
              "chance": None if chance is None else float(chance), "learns": learns,
              "seed_shift": runtime.seed_shift(), "seed": seed, "device": runtime.device_description(),
-             "seconds": None if seconds is None else round(float(seconds), 1), "source": source,
-             "parameters": None if parameters is None else int(parameters)}
+             "seconds": None if seconds is None else round(float(seconds), 1), "source": source}
     shown = format_value(value, unit)
     line = f"check {id}: {shown}"
     if spread is not None:
