@@ -6,7 +6,7 @@ Usage: ``python benchmarks/deep_nets_epoch_time.py [--sizes quick|full] [--batch
 Fashion-MNIST (28x28 grey images, resized or padded inside the model):
 AlexNet width 1/4 at 67 px, VGG-11 width 1/8 at 32 px, NiN and the shortened
 GoogLeNet width 1/4 with the small stem, ResNet-18 width 1/8 with the small
-stem, and chapter 13's three-block convnet. ``--sizes full`` times the `full`
+stem, and chapter 14's three-block convnet. ``--sizes full`` times the `full`
 profile's nets, meant for a GPU (AlexNet at 224, VGG-11 width 1/4 at 224,
 NiN at 224, GoogLeNet and ResNet-18 at 96, full width).
 

@@ -1,4 +1,4 @@
-"""Deep convnets built from block functions: AlexNet, VGG, NiN, GoogLeNet, ResNet, MobileNet-style nets.
+"""Deep convnets built from block functions: AlexNet, VGG, NiN, GoogLeNet, ResNet, DenseNet, MobileNet, ConvNeXt.
 
 Each *block function* takes a Keras tensor and returns a Keras tensor, so a net
 is a few lines of the Keras functional API that read like the paper's figure::
@@ -467,20 +467,121 @@ def cifar_resnet(input_shape=(32, 32, 3), num_classes=10, width=64):
     return keras.Model(inputs, outputs, name="cifar_resnet")
 
 
-def dense_block(x, num_convs, growth_rate):
+def dense_block(x, num_convs, growth_rate, bottleneck=None):
     """DenseNet's dense block: each BN-ReLU-3x3 convolution sees all earlier outputs, concatenated.
 
-    Adds ``num_convs * growth_rate`` channels; height and width stay.
+    Adds ``num_convs * growth_rate`` channels; height and width stay. With
+    ``bottleneck=None`` each layer is Dive into Deep Learning's (batch
+    normalization, ReLU, a 3x3 convolution with bias); with ``bottleneck=4``
+    it is DenseNet-BC's (Huang et al., 2017): BN-ReLU-1x1 convolution to
+    ``4 * growth_rate`` channels, then BN-ReLU-3x3, both without bias, as in
+    DenseNet-121.
     """
     from keras import layers
 
     _check_positive(num_convs=num_convs, growth_rate=growth_rate)
+    if bottleneck is not None:
+        checks.integer(bottleneck, "bottleneck", low=1)
     for _ in range(num_convs):
-        y = layers.BatchNormalization()(x)
+        y = layers.BatchNormalization(epsilon=1.001e-5)(x)
         y = layers.Activation("relu")(y)
-        y = layers.Conv2D(growth_rate, 3, padding="same")(y)
+        if bottleneck is not None:
+            y = layers.Conv2D(bottleneck * growth_rate, 1, use_bias=False)(y)
+            y = layers.BatchNormalization(epsilon=1.001e-5)(y)
+            y = layers.Activation("relu")(y)
+        y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=bottleneck is None)(y)
         x = layers.Concatenate()([x, y])
     return x
+
+
+def transition_block(x, filters, use_bias=True):
+    """DenseNet's transition layer: BN, ReLU, a 1x1 convolution to ``filters`` channels, 2x2 average pool.
+
+    It keeps the channels of a dense net in check (each dense block adds
+    some) and halves the height and width.
+    """
+    from keras import layers
+
+    _check_positive(filters=filters)
+    x = layers.BatchNormalization(epsilon=1.001e-5)(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Conv2D(filters, 1, use_bias=use_bias)(x)
+    return layers.AveragePooling2D(2, strides=2)(x)
+
+
+#: DenseNet-121 (Huang et al., 2017): dense layers per block.
+DENSENET121_BLOCKS = (6, 12, 24, 16)
+
+
+def densenet(input_shape=(96, 96, 1), num_classes=10, blocks=(4, 4, 4, 4), growth_rate=32, stem_filters=64,
+             bottleneck=None, stem="imagenet"):
+    """DenseNet: a stem, dense blocks with transition layers between them that halve the channels, global pooling.
+
+    The defaults are Dive into Deep Learning's DenseNet (four blocks of four
+    layers, growth rate 32). ``densenet(DENSENET121_BLOCKS, bottleneck=4,
+    input_shape=(224, 224, 3), num_classes=1000)`` is DenseNet-121, with
+    8,062,504 parameters like ``keras.applications.DenseNet121``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    num_classes : int
+        Output classes, at least 2.
+    blocks : sequence of int
+        Layers per dense block.
+    growth_rate : int
+        Channels each layer adds.
+    stem_filters : int
+        Channels of the stem's convolution.
+    bottleneck : int, optional
+        ``None``: d2l's layers; an int: DenseNet-BC's 1x1 bottleneck to
+        ``bottleneck * growth_rate`` channels (see :func:`dense_block`).
+    stem : {"imagenet", "small"}
+        ``"imagenet"``: a 7x7 stride-2 convolution, BN, ReLU and a 3x3
+        stride-2 max-pool; ``"small"``: a 3x3 stride-1 convolution, BN and
+        ReLU, for 28x28 images.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> net = densenet((28, 28, 1), growth_rate=8, stem_filters=16, stem="small")
+    >>> net.output.shape
+    (None, 10)
+    """
+    import keras
+    from keras import layers
+
+    stem = checks.choice(stem, "stem", STEMS)
+    input_shape, num_classes = checks.net("DenseNet", input_shape, num_classes)
+    _check_positive(growth_rate=growth_rate, stem_filters=stem_filters)
+    blocks = tuple(blocks)
+    if not blocks:
+        raise ValueError("blocks must list at least one dense block")
+    for count in blocks:
+        checks.integer(count, "blocks", low=1)
+    bc = bottleneck is not None
+    inputs = keras.Input(input_shape)
+    if stem == "imagenet":
+        x = layers.Conv2D(stem_filters, 7, strides=2, padding="same", use_bias=not bc)(inputs)
+    else:
+        x = layers.Conv2D(stem_filters, 3, padding="same", use_bias=not bc)(inputs)
+    x = layers.BatchNormalization(epsilon=1.001e-5)(x)
+    x = layers.Activation("relu")(x)
+    if stem == "imagenet":
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    for i, count in enumerate(blocks):
+        x = dense_block(x, count, growth_rate, bottleneck=bottleneck)
+        if i < len(blocks) - 1:
+            x = transition_block(x, x.shape[-1] // 2, use_bias=not bc)
+    x = layers.BatchNormalization(epsilon=1.001e-5)(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    name = "densenet121" if tuple(blocks) == DENSENET121_BLOCKS and bc else "densenet"
+    return keras.Model(inputs, classifier(num_classes)(x), name=name)
 
 
 def separable_block(x, filters, strides=1):
@@ -532,14 +633,310 @@ def small_mobilenet(input_shape=(96, 96, 3), num_classes=10, width=32):
     return keras.Model(inputs, classifier(num_classes)(x), name="small_mobilenet")
 
 
+def _divisible(value, divisor=8):
+    """``value`` rounded to a multiple of ``divisor``, never below 90% of it (MobileNet's channel rule)."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+def inverted_residual_block(x, filters, expansion=6, strides=1):
+    """MobileNetV2's inverted residual: 1x1 expansion, 3x3 depthwise, 1x1 linear projection, shortcut.
+
+    The block widens its input ``expansion`` times (BN, ReLU6), filters each
+    channel on its own with a 3x3 depthwise convolution (BN, ReLU6), and
+    projects back to ``filters`` channels with no activation (a "linear
+    bottleneck"). The input is added when the shapes allow (stride 1, same
+    channels). ``expansion=1`` leaves out the first 1x1 convolution.
+    """
+    from keras import layers
+
+    _check_positive(filters=filters, expansion=expansion, strides=strides)
+    channels = x.shape[-1]
+    y = x
+    if expansion != 1:
+        y = layers.Conv2D(expansion * channels, 1, use_bias=False)(y)
+        y = layers.BatchNormalization(epsilon=1e-3, momentum=0.999)(y)
+        y = layers.ReLU(6.0)(y)
+    y = layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False)(y)
+    y = layers.BatchNormalization(epsilon=1e-3, momentum=0.999)(y)
+    y = layers.ReLU(6.0)(y)
+    y = layers.Conv2D(filters, 1, use_bias=False)(y)
+    y = layers.BatchNormalization(epsilon=1e-3, momentum=0.999)(y)
+    if strides == 1 and channels == filters:
+        y = layers.Add()([x, y])
+    return y
+
+
+#: MobileNetV2 (Sandler et al., 2018): (expansion t, channels c, blocks n, first stride s) per stage.
+MOBILENET_V2_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                       (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, width=1.0, last_filters=1280, stem="imagenet",
+                 stages=MOBILENET_V2_STAGES):
+    """MobileNetV2: a 3x3 stem, inverted residual blocks, a 1x1 convolution to ``last_filters``, global pooling.
+
+    With the defaults it is the paper's net, with 3,538,984 parameters like
+    ``keras.applications.MobileNetV2``. Channels are multiplied by ``width``
+    and rounded to multiples of 8, as in Keras.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    num_classes : int
+        Output classes, at least 2.
+    width : float
+        The width multiplier (the paper's alpha).
+    last_filters : int
+        Channels of the last 1x1 convolution.
+    stem : {"imagenet", "small"}
+        ``"imagenet"``: the paper's 3x3 convolution with stride 2;
+        ``"small"``: stride 1, for 28x28 images.
+    stages : sequence of (int, int, int, int)
+        ``(expansion, channels, blocks, first stride)`` per stage.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> mobilenet_v2((28, 28, 1), 10, width=0.25, last_filters=128, stem="small").output.shape
+    (None, 10)
+    """
+    import keras
+    from keras import layers
+
+    stem = checks.choice(stem, "stem", STEMS)
+    input_shape, num_classes = checks.net("MobileNetV2", input_shape, num_classes, width=width)
+    checks.integer(last_filters, "last_filters", low=1)
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(_divisible(32 * width), 3, strides=2 if stem == "imagenet" else 1, padding="same",
+                      use_bias=False)(inputs)
+    x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999)(x)
+    x = layers.ReLU(6.0)(x)
+    for expansion, channels, count, strides in stages:
+        for i in range(count):
+            x = inverted_residual_block(x, _divisible(channels * width), expansion, strides if i == 0 else 1)
+    x = layers.Conv2D(last_filters, 1, use_bias=False)(x)
+    x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999)(x)
+    x = layers.ReLU(6.0)(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    name = "mobilenet_v2" if width == 1 and stem == "imagenet" else "small_mobilenet_v2"
+    return keras.Model(inputs, classifier(num_classes)(x), name=name)
+
+
+def layer_scale(x, init=1e-6):
+    """ConvNeXt's layer scale: each channel multiplied by a learned factor that starts at ``init``.
+
+    Written as a 1x1 depthwise convolution without bias, which is exactly a
+    per-channel product: one weight per channel.
+    """
+    import keras
+    from keras import layers
+
+    checks.real(init, "init", positive=True)
+    return layers.DepthwiseConv2D(1, use_bias=False,
+                                  depthwise_initializer=keras.initializers.Constant(init))(x)
+
+
+def convnext_block(x, kernel_size=7, expansion=4, scale=1e-6):
+    """ConvNeXt's block (Liu et al., 2022): 7x7 depthwise, LayerNorm, 1x1 to 4C, GELU, 1x1 back to C, shortcut.
+
+    One normalization and one activation per block, an inverted bottleneck
+    (the 1x1 convolutions are dense layers on every pixel) and a layer scale
+    (see :func:`layer_scale`; ``scale=None`` leaves it out). Height, width
+    and channels stay.
+    """
+    from keras import layers
+
+    _check_positive(kernel_size=kernel_size, expansion=expansion)
+    channels = x.shape[-1]
+    y = layers.DepthwiseConv2D(kernel_size, padding="same")(x)
+    y = layers.LayerNormalization(epsilon=1e-6)(y)
+    y = layers.Dense(expansion * channels)(y)
+    y = layers.Activation("gelu")(y)
+    y = layers.Dense(channels)(y)
+    if scale is not None:
+        y = layer_scale(y, scale)
+    return layers.Add()([x, y])
+
+
+#: ConvNeXt-T: blocks per stage and channels per stage.
+CONVNEXT_TINY = ((3, 3, 9, 3), (96, 192, 384, 768))
+
+
+def convnext(input_shape=(224, 224, 3), num_classes=1000, depths=CONVNEXT_TINY[0], dims=CONVNEXT_TINY[1],
+             kernel_size=7, stem="imagenet"):
+    """ConvNeXt: a patchify stem, stages of ConvNeXt blocks with separate downsampling layers, global pooling.
+
+    With the defaults it is ConvNeXt-T, with 28,589,128 parameters like
+    ``keras.applications.ConvNeXtTiny`` (stochastic depth, a training
+    device, is left out: it has no weights).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    num_classes : int
+        Output classes, at least 2.
+    depths, dims : sequence of int
+        Blocks and channels per stage.
+    kernel_size : int
+        Side of the depthwise kernels.
+    stem : {"imagenet", "small"}
+        ``"imagenet"``: 4x4 patches with stride 4 (the paper's);
+        ``"small"``: 2x2 patches, for 28x28 images.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> convnext((28, 28, 1), 10, depths=(1, 1), dims=(8, 16), stem="small").output.shape
+    (None, 10)
+    """
+    import keras
+    from keras import layers
+
+    stem = checks.choice(stem, "stem", STEMS)
+    input_shape, num_classes = checks.net("ConvNeXt", input_shape, num_classes)
+    depths, dims = tuple(depths), tuple(dims)
+    if not depths or len(depths) != len(dims):
+        raise ValueError(f"depths and dims must give one value per stage, got {depths} and {dims}")
+    for count in depths:
+        checks.integer(count, "depths", low=1)
+    for channels in dims:
+        checks.integer(channels, "dims", low=1)
+    patch = 4 if stem == "imagenet" else 2
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(dims[0], patch, strides=patch)(inputs)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    for i, (count, channels) in enumerate(zip(depths, dims)):
+        if i > 0:
+            # Downsampling of its own between stages: LayerNorm, then 2x2 patches.
+            x = layers.LayerNormalization(epsilon=1e-6)(x)
+            x = layers.Conv2D(channels, 2, strides=2, padding="same")(x)
+        for _ in range(count):
+            x = convnext_block(x, kernel_size)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    name = "convnext_tiny" if (depths, dims) == CONVNEXT_TINY and stem == "imagenet" else "convnext"
+    return keras.Model(inputs, classifier(num_classes)(x), name=name)
+
+
+#: The ConvNeXt path in miniature: each step adds one of Liu et al.'s changes to the one before.
+CONVNEXT_PATH = ("resnet", "patchify", "depthwise", "inverted_bottleneck", "large_kernel", "convnext")
+
+
+def convnext_path(step, input_shape=(28, 28, 1), num_classes=10, width=0.125, widen=1.5):
+    """A small ResNet modernized up to ``step`` of :data:`CONVNEXT_PATH`, as Liu et al. (2022) did at full size.
+
+    * ``"resnet"``: :func:`resnet18` with the small stem and ``width``
+      (chapter 11's ResNet at ``width=0.125``).
+    * ``"patchify"``: the stem becomes a 2x2 convolution with stride 2 (BN, ReLU).
+    * ``"depthwise"``: every 3x3 convolution of a block becomes a 3x3
+      depthwise one followed by a 1x1 (BN and ReLU after each), and the
+      channels grow ``widen`` times, as the paper widened its net.
+    * ``"inverted_bottleneck"``: the block becomes MobileNetV2's: 1x1 to 4C,
+      3x3 depthwise, 1x1 back to C.
+    * ``"large_kernel"``: the depthwise convolution moves to the front and
+      grows to 7x7.
+    * ``"convnext"``: the micro design: one LayerNorm and one GELU per block,
+      layer scale, no activation after the addition, separate downsampling
+      layers; this is :func:`convnext` with these stages.
+
+    Parameters
+    ----------
+    step : str
+        One of :data:`CONVNEXT_PATH`.
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    num_classes : int
+        Output classes, at least 2.
+    width : float
+        Multiplies the filters of ResNet-18's stages (64 to 512).
+    widen : float
+        How many times the channels grow from the ``"depthwise"`` step on.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> [convnext_path(step).output.shape for step in CONVNEXT_PATH[:2]]
+    [(None, 10), (None, 10)]
+    """
+    import keras
+    from keras import layers
+
+    step = checks.choice(step, "step", CONVNEXT_PATH)
+    widen = checks.real(widen, "widen", positive=True)
+    input_shape, num_classes = checks.net("The ConvNeXt path", input_shape, num_classes, width=width)
+    n = _scaler(width)
+    stages = tuple((blocks, n(filters)) for blocks, filters in RESNET18_STAGES)
+    level = CONVNEXT_PATH.index(step)
+    if level == 0:
+        net = resnet18(input_shape, num_classes, width=width, stem="small")
+        return keras.Model(net.input, net.output, name="resnet")
+    if level >= 2:
+        stages = tuple((blocks, max(1, round(channels * widen))) for blocks, channels in stages)
+    if step == "convnext":
+        return convnext(input_shape, num_classes, depths=[b for b, _ in stages], dims=[c for _, c in stages],
+                        stem="small")
+
+    def bn(x, relu=True):
+        x = layers.BatchNormalization()(x)
+        return layers.Activation("relu")(x) if relu else x
+
+    def separable(x, channels, strides, relu):
+        x = bn(layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False)(x))
+        return bn(layers.Conv2D(channels, 1, use_bias=False)(x), relu)
+
+    def block(x, channels, strides):
+        if step == "patchify":
+            return residual_block(x, channels, strides)
+        if step == "depthwise":
+            y = separable(separable(x, channels, strides, True), channels, 1, False)
+        elif step == "inverted_bottleneck":
+            y = bn(layers.Conv2D(4 * channels, 1, use_bias=False)(x))
+            y = bn(layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False)(y))
+            y = bn(layers.Conv2D(channels, 1, use_bias=False)(y), relu=False)
+        else:  # large_kernel
+            y = bn(layers.DepthwiseConv2D(7, strides=strides, padding="same", use_bias=False)(x), relu=False)
+            y = bn(layers.Conv2D(4 * channels, 1, use_bias=False)(y))
+            y = bn(layers.Conv2D(channels, 1, use_bias=False)(y), relu=False)
+        shortcut = x
+        if strides != 1 or x.shape[-1] != channels:
+            shortcut = bn(layers.Conv2D(channels, 1, strides=strides, use_bias=False)(x), relu=False)
+        return layers.Activation("relu")(layers.Add()([y, shortcut]))
+
+    inputs = keras.Input(input_shape)
+    x = bn(layers.Conv2D(stages[0][1], 2, strides=2, use_bias=False)(inputs))
+    for stage, (blocks, channels) in enumerate(stages):
+        for i in range(blocks):
+            x = block(x, channels, 2 if i == 0 and stage > 0 else 1)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, classifier(num_classes)(x), name=step)
+
+
 def multiply_adds(layer):
     """Multiply-adds of one forward pass of ``layer`` for one image (0 for layers without weights).
 
-    Counts Conv2D, DepthwiseConv2D and Dense layers: each output value of a
+    Counts Conv2D, DepthwiseConv2D, SeparableConv2D and Dense layers: each output value of a
     convolution costs ``kernel_height * kernel_width * input_channels / groups``
-    multiply-adds; each output of a dense layer, one per input.
+    multiply-adds; each output of a dense layer, one per input (at every
+    pixel, for a dense layer on a feature map).
     """
     import keras
+    if isinstance(layer, keras.layers.SeparableConv2D):
+        # The depthwise step at every output pixel, then the pointwise one.
+        kh, kw = layer.kernel_size
+        middle = layer.input.shape[-1] * layer.depth_multiplier
+        return math.prod(layer.output.shape[1:3]) * (kh * kw * middle + middle * layer.filters)
     if isinstance(layer, keras.layers.DepthwiseConv2D):
         kh, kw = layer.kernel_size
         return math.prod(layer.output.shape[1:]) * kh * kw
@@ -548,7 +945,8 @@ def multiply_adds(layer):
         in_channels = layer.input.shape[-1] // layer.groups
         return math.prod(layer.output.shape[1:]) * kh * kw * in_channels
     if isinstance(layer, keras.layers.Dense):
-        return layer.input.shape[-1] * layer.units
+        # A dense layer on a feature map (ConvNeXt's 1x1 layers) acts at every pixel.
+        return math.prod(layer.output.shape[1:-1]) * layer.input.shape[-1] * layer.units
     return 0
 
 

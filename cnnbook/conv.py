@@ -38,6 +38,8 @@ __all__ = [
     "corr2d",
     "corr2d_loops",
     "conv2d",
+    "depthwise_conv2d",
+    "separable_conv2d",
     "conv_matrix",
     "pool2d",
     "maxpool_backward",
@@ -476,6 +478,145 @@ def conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
     if b is not None:
         out += b.astype(dtype, copy=False)
     return out if batched else out[0]
+
+
+def depthwise_conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
+    """Depthwise 2-D convolution, like ``keras.layers.DepthwiseConv2D``.
+
+    Each input channel is filtered on its own by ``M`` kernels (the depth
+    multiplier): ``out[n, i, j, c*M + m] = b[c*M + m] + sum_{a, e}
+    xp[n, i*s + a*d, j*s + e*d, c] * w[a, e, c, m]``. No channel sees another,
+    so it costs ``kh * kw * C_in * M`` multiply-adds per output pixel,
+    against ``kh * kw * C_in * C_out`` for `conv2d`.
+
+    Parameters
+    ----------
+    x : (H, W, C_in) or (N, H, W, C_in) array_like
+        Input, channels last.
+    w : (kh, kw, C_in, M) array_like
+        Weights in Keras layout (``layer.kernel`` of ``DepthwiseConv2D``).
+    b : (C_in * M,) array_like, optional
+        Bias (``layer.bias``).
+    padding : int, pair of int, "valid" or "same"
+        Zero padding; see the module docstring.
+    stride, dilation : int or pair of int
+        As in `corr2d`.
+
+    Returns
+    -------
+    out : (H_out, W_out, C_in * M) or (N, H_out, W_out, C_in * M) ndarray
+        Batched if and only if ``x`` is.
+
+    Raises
+    ------
+    ValueError
+        On wrong numbers of dimensions, channel or bias mismatch, and the
+        cases listed in `corr2d`.
+
+    Examples
+    --------
+    >>> x = np.stack([np.ones((4, 4)), 2 * np.ones((4, 4))], axis=-1)
+    >>> out = depthwise_conv2d(x, np.ones((3, 3, 2, 1)))
+    >>> out.shape, out[0, 0]
+    ((2, 2, 2), array([ 9., 18.]))
+    """
+    x = checks.array(x, "x", dtype=None, finite=False)
+    w = checks.array(w, "w", dtype=None, finite=False)
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"x must be (H, W, C) or (N, H, W, C), got {x.ndim} dimensions {x.shape}"
+        )
+    if w.ndim != 4:
+        raise ValueError(
+            f"w must be (kh, kw, C_in, depth_multiplier), got {w.ndim} dimensions {w.shape}"
+        )
+    if w.shape[2] != x.shape[-1]:
+        raise ValueError(
+            f"channel mismatch: x has {x.shape[-1]} channels but w expects {w.shape[2]}"
+        )
+    kh, kw, c_in, mult = w.shape
+    if b is not None:
+        b = checks.array(b, "b", dtype=None, finite=False)
+        if b.shape != (c_in * mult,):
+            raise ValueError(f"b must have shape ({c_in * mult},), got {b.shape}")
+    batched = x.ndim == 4
+    if not batched:
+        x = x[np.newaxis]
+    (top, bottom, left, right), (out_h, out_w), (sh, sw), (dh, dw) = _geometry(
+        x.shape[1:3], (kh, kw), padding, stride, dilation
+    )
+    _check_padded(x.shape, (top, bottom, left, right))
+    checks.budget((x.shape[0], out_h, out_w, c_in * mult), "the output")
+    dtype = _float_dtype(x, w) if b is None else _float_dtype(x, w, b)
+    w = w.astype(dtype, copy=False)
+    xp = np.pad(x.astype(dtype, copy=False), ((0, 0), (top, bottom), (left, right), (0, 0)))
+    out = np.zeros((x.shape[0], out_h, out_w, c_in, mult), dtype)
+    # One tap of the kernel at a time: a strided view of the padded input,
+    # scaled channel by channel (kh * kw passes, no window matrix).
+    for a in range(kh):
+        for e in range(kw):
+            view = xp[:, a * dh : a * dh + (out_h - 1) * sh + 1 : sh,
+                      e * dw : e * dw + (out_w - 1) * sw + 1 : sw, :]
+            out += view[..., np.newaxis] * w[a, e]
+    out = out.reshape(x.shape[0], out_h, out_w, c_in * mult)
+    if b is not None:
+        out += b.astype(dtype, copy=False)
+    return out if batched else out[0]
+
+
+def separable_conv2d(x, depthwise, pointwise, b=None, padding=0, stride=1, dilation=1):
+    """Depthwise separable convolution, like ``keras.layers.SeparableConv2D``.
+
+    A `depthwise_conv2d` (space, each channel on its own) followed by a 1x1
+    `conv2d` (channels, each pixel on its own), then the bias. Per output
+    pixel it costs ``kh * kw * C_in * M + C_in * M * C_out`` multiply-adds
+    instead of ``kh * kw * C_in * C_out``.
+
+    Parameters
+    ----------
+    x : (H, W, C_in) or (N, H, W, C_in) array_like
+        Input, channels last.
+    depthwise : (kh, kw, C_in, M) array_like
+        Depthwise weights (``layer.depthwise_kernel``).
+    pointwise : (1, 1, C_in * M, C_out) array_like
+        Pointwise weights (``layer.pointwise_kernel``).
+    b : (C_out,) array_like, optional
+        Bias (``layer.bias``), added after the pointwise step.
+    padding : int, pair of int, "valid" or "same"
+        Zero padding of the depthwise step; see the module docstring.
+    stride, dilation : int or pair of int
+        Of the depthwise step, as in `corr2d`.
+
+    Returns
+    -------
+    out : (H_out, W_out, C_out) or (N, H_out, W_out, C_out) ndarray
+
+    Raises
+    ------
+    ValueError
+        As `depthwise_conv2d` and `conv2d`; also when ``pointwise`` is not
+        1x1 or does not take ``C_in * M`` channels.
+
+    Examples
+    --------
+    >>> x = np.ones((4, 4, 2))
+    >>> out = separable_conv2d(x, np.ones((3, 3, 2, 1)), np.ones((1, 1, 2, 3)))
+    >>> out.shape, out[0, 0]
+    ((2, 2, 3), array([18., 18., 18.]))
+    """
+    depthwise = checks.array(depthwise, "depthwise", dtype=None, finite=False)
+    pointwise = checks.array(pointwise, "pointwise", dtype=None, finite=False)
+    if depthwise.ndim != 4:
+        raise ValueError(f"depthwise must be (kh, kw, C_in, depth_multiplier), got {depthwise.ndim} "
+                         f"dimensions {depthwise.shape}")
+    if pointwise.ndim != 4 or pointwise.shape[:2] != (1, 1):
+        raise ValueError(f"pointwise must be (1, 1, C_in * depth_multiplier, C_out), got shape {pointwise.shape}")
+    channels = depthwise.shape[2] * depthwise.shape[3]
+    if pointwise.shape[2] != channels:
+        raise ValueError(f"pointwise must take the {channels} channels of the depthwise step, "
+                         f"got shape {pointwise.shape}")
+    mid = depthwise_conv2d(x, depthwise, padding=padding, stride=stride, dilation=dilation)
+    return conv2d(mid, pointwise, b=b)
 
 
 # ---------------------------------------------------------------------------

@@ -226,3 +226,112 @@ def test_nin_with_batch_norm_normalizes_every_block_but_the_scoring_one():
     assert normed.count_params() == plain.count_params() - dropped + 4 * dropped
     with pytest.raises(ValueError, match="batch_norm"):
         arch.nin(input_shape=(28, 28, 1), stem="small", batch_norm="yes")
+
+# DenseNet, MobileNetV2, ConvNeXt and the ConvNeXt path (issue 28) ---------------------------------------
+
+@pytest.mark.parametrize("ours, reference, published", [
+    (lambda: arch.densenet((224, 224, 3), 1000, arch.DENSENET121_BLOCKS, bottleneck=4),
+     lambda: keras.applications.DenseNet121(weights=None), 8_062_504),
+    (lambda: arch.mobilenet_v2(), lambda: keras.applications.MobileNetV2(weights=None), 3_538_984),
+    (lambda: arch.convnext(), lambda: keras.applications.ConvNeXtTiny(weights=None), 28_589_128),
+])
+def test_full_size_counts_match_keras_applications(ours, reference, published):
+    # DenseNet-121 and MobileNetV2: the Keras documentation's table; ConvNeXt-T: "28M" in Liu et al. (2022).
+    mine = ours()
+    assert mine.count_params() == reference().count_params() == published
+    # Weight by weight too (by size: our layer scale is a 1x1 depthwise kernel, Keras' a vector).
+    sizes = sorted(int(np.prod(w.shape)) for w in mine.weights)
+    assert sizes == sorted(int(np.prod(w.shape)) for w in reference().weights)
+
+
+def test_full_size_multiply_adds_match_the_papers():
+    # MobileNetV2: 300 million multiply-adds (Sandler et al.); ConvNeXt-T: 4.5 G (Liu et al.).
+    mobilenet = sum(row["macs"] for row in arch.layer_table(arch.mobilenet_v2()))
+    convnext = sum(row["macs"] for row in arch.layer_table(arch.convnext()))
+    assert round(mobilenet / 1e6, -1) == 300 and round(convnext / 1e9, 1) == 4.5
+
+
+def test_dense_block_bottleneck_and_transition():
+    assert _output_shape(arch.dense_block, (8, 8, 16), 2, 8, bottleneck=4) == (8, 8, 32)
+    assert _output_shape(arch.transition_block, (8, 8, 32), 16) == (4, 4, 16)
+    inputs = keras.Input((8, 8, 16))
+    model = keras.Model(inputs, arch.dense_block(inputs, 1, 8, bottleneck=4))
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.kernel_size for c in convs] == [(1, 1), (3, 3)] and convs[0].filters == 32
+
+
+@settings(max_examples=15, deadline=None)
+@given(channels=st.integers(1, 12), filters=st.integers(1, 12), expansion=st.integers(1, 6),
+       strides=st.integers(1, 2))
+def test_inverted_residual_shape_and_shortcut(channels, filters, expansion, strides):
+    inputs = keras.Input((8, 8, channels))
+    outputs = arch.inverted_residual_block(inputs, filters, expansion, strides)
+    model = keras.Model(inputs, outputs)
+    assert tuple(outputs.shape[1:]) == (8 // strides, 8 // strides, filters)
+    has_add = any(isinstance(layer, keras.layers.Add) for layer in model.layers)
+    assert has_add == (strides == 1 and channels == filters)
+    expands = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)
+               and layer.filters == expansion * channels and expansion != 1]
+    assert len(expands) == (expansion != 1)
+
+
+def test_convnext_block_starts_near_the_identity():
+    inputs = keras.Input((7, 7, 8))
+    model = keras.Model(inputs, arch.convnext_block(inputs))
+    x = np.random.default_rng(0).normal(size=(2, 7, 7, 8)).astype("float32")
+    # Layer scale starts at 1e-6: the block adds almost nothing to its input.
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), x, atol=1e-4)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("LayerNormalization") == 1 and kinds.count("Activation") == 1
+
+
+def test_layer_scale_is_one_weight_per_channel():
+    inputs = keras.Input((4, 4, 5))
+    model = keras.Model(inputs, arch.layer_scale(inputs, 0.5))
+    assert model.count_params() == 5
+    x = np.ones((1, 4, 4, 5), "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), 0.5 * x)
+
+
+def test_convnext_path_starts_at_chapter_11s_resnet_and_ends_at_convnext():
+    counts = [arch.convnext_path(step).count_params() for step in arch.CONVNEXT_PATH]
+    assert counts[0] == arch.resnet18((28, 28, 1), 10, width=0.125, stem="small").count_params() == 177_458
+    assert counts[-1] == arch.convnext((28, 28, 1), 10, depths=(2, 2, 2, 2), dims=(12, 24, 48, 96),
+                                       stem="small").count_params()
+    macs = {step: sum(row["macs"] for row in arch.layer_table(arch.convnext_path(step)))
+            for step in arch.CONVNEXT_PATH}
+    # Patchifying the stem quarters the feature maps, so the multiply-adds fall about 4-fold.
+    assert 3 < macs["resnet"] / macs["patchify"] < 5
+    assert macs["depthwise"] < macs["patchify"]
+    for step in arch.CONVNEXT_PATH:
+        model = arch.convnext_path(step)
+        assert model.output.shape[1:] == (10,) and model.name == step
+    large = arch.convnext_path("large_kernel")
+    kernels = {layer.kernel_size for layer in large.layers if isinstance(layer, keras.layers.DepthwiseConv2D)}
+    assert kernels == {(7, 7)}
+
+
+def test_multiply_adds_of_separable_and_dense_on_feature_maps():
+    inputs = keras.Input((10, 10, 6))
+    model = keras.Model(inputs, keras.layers.SeparableConv2D(4, 3, strides=2, padding="same",
+                                                             depth_multiplier=2)(inputs))
+    assert arch.multiply_adds(model.layers[-1]) == 5 * 5 * (9 * 12 + 12 * 4)
+    model = keras.Model(inputs, keras.layers.Dense(3)(inputs))
+    assert arch.multiply_adds(model.layers[-1]) == 10 * 10 * 6 * 3
+
+
+def test_new_nets_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="step"):
+        arch.convnext_path("transformer")
+    with pytest.raises(ValueError, match="depths and dims"):
+        arch.convnext(depths=(1, 1), dims=(8,))
+    with pytest.raises(ValueError, match="blocks"):
+        arch.densenet(blocks=())
+    with pytest.raises(ValueError, match="growth_rate"):
+        arch.dense_block(keras.Input((8, 8, 3)), 2, 0)
+    with pytest.raises(ValueError, match="width"):
+        arch.mobilenet_v2(width=0)
+    with pytest.raises(ValueError, match="num_classes"):
+        arch.convnext(num_classes=1)
+    with pytest.raises(ValueError, match="stem"):
+        arch.densenet(stem="cifar")

@@ -176,7 +176,7 @@ def test_the_whole_table_of_contents_shows_at_1280_by_900(html):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto((html / "chapters" / "13_what_convnets_learn.html").as_uri())
+        page.goto((html / "chapters" / "14_what_convnets_learn.html").as_uri())
         shown = page.evaluate("""() => [...document.querySelectorAll('nav.bd-links a')].map(
             (a) => [a.textContent.trim(), a.getBoundingClientRect().bottom])""")
         browser.close()

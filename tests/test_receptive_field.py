@@ -24,8 +24,8 @@ from cnnbook import architectures, models  # noqa: E402
 from cnnbook.receptive_field import effective_fields, field_bounds, format_fields, receptive_fields  # noqa: E402
 
 
-def chapter13_convnet():
-    """The convnet of chapter 13 (three 'same' 3x3 conv blocks), as the chapter builds it."""
+def chapter14_convnet():
+    """The convnet of chapter 14 (three 'same' 3x3 conv blocks), as the chapter builds it."""
     inputs = keras.Input((28, 28, 1))
     x = inputs
     for i, filters in enumerate((8, 8, 8), start=1):
@@ -57,7 +57,7 @@ NETS = {
     "lenet5": lambda: models.lenet5(),
     "lenet_d2l": lambda: models.lenet_d2l(),
     "modern_lenet": lambda: models.modern_lenet(),
-    "chapter13_convnet": chapter13_convnet,
+    "chapter14_convnet": chapter14_convnet,
     "alexnet": lambda: architectures.alexnet(input_shape=(67, 67, 1), num_classes=10, width=1 / 32),
     "vgg_small": lambda: architectures.vgg(((1, 64), (1, 128), (2, 256)), input_shape=(32, 32, 1),
                                            num_classes=10, width=1 / 16, dense_units=32),
