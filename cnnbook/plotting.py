@@ -151,3 +151,124 @@ def show_images(
     if suptitle:
         fig.suptitle(suptitle)
     return fig
+
+
+def frame(ax, row, col, height, width=None, *, color="tab:red", linewidth=2, **style):
+    """Frame a block of pixels of an image drawn with ``imshow``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    row, col : float
+        The block's top-left pixel (pixel centres are whole numbers, as
+        ``imshow`` draws them).
+    height : float
+        Rows in the block, above 0.
+    width : float, optional
+        Columns in the block; `height` by default (a square).
+    color : str
+        The frame's colour.
+    linewidth : float
+        The frame's width in points.
+    **style
+        Further ``matplotlib.patches.Rectangle`` properties (``linestyle``,
+        ``facecolor`` with ``fill=True``, ...).
+
+    Returns
+    -------
+    matplotlib.patches.Rectangle
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> box = frame(ax, 2, 3, 5)
+    >>> box.get_xy(), box.get_width(), box.get_height()
+    ((2.5, 1.5), 5, 5)
+    >>> frame(ax, 0, 0, 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: height must be positive, got 0.0
+    """
+    from matplotlib.patches import Rectangle
+
+    row, col = checks.real(row, "row"), checks.real(col, "col")
+    checks.real(height, "height", positive=True)
+    width = height if width is None else width
+    checks.real(width, "width", positive=True)
+    style.setdefault("fill", False)
+    box = Rectangle((col - 0.5, row - 0.5), width, height, edgecolor=color,
+                    linewidth=linewidth, **style)
+    ax.add_patch(box)
+    return box
+
+
+def conv_windows(ax, n, k, padding=0, stride=1):
+    """Draw a kernel's first two windows on a padded input, beside the output.
+
+    The diagram of Dumoulin and Visin's guide to convolution arithmetic, for
+    a square input: on the left the ``n × n`` input (gray) with `padding`
+    rings of zeros (dashed), the kernel's first window (red) and its second,
+    one `stride` to the right (blue, dashed); on the right the output (light
+    blue), with the two cells those windows compute framed in the same
+    colours. Axes count the rows and columns of the padded input.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    n : int
+        Side of the input, at least 1.
+    k : int
+        Side of the kernel, at least 1 and at most ``n + 2 * padding``.
+    padding : int
+        Zero rows and columns on each side, at least 0.
+    stride : int
+        At least 1.
+
+    Returns
+    -------
+    int
+        Side of the output, :func:`cnnbook.conv.conv_output_size`.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> conv_windows(ax, 5, 3, padding=1, stride=2)
+    3
+    >>> ax.get_title()
+    '5×5, pad 1, stride 2 → 3×3'
+    >>> conv_windows(ax, 2, 7)
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel larger than the padded input: the kernel spans 7 (size 7, dilation 1) but the padded input has 2
+    """
+    from .conv import conv_output_size
+
+    n = checks.integer(n, "n", low=1)
+    k = checks.integer(k, "k", low=1)
+    padding = checks.integer(padding, "padding", low=0)
+    stride = checks.integer(stride, "stride", low=1)
+    out = conv_output_size(n, k, padding, stride)
+    size = n + 2 * padding
+    for r in range(size):
+        for c in range(size):
+            inside = padding <= r < padding + n and padding <= c < padding + n
+            frame(ax, r + 0.5, c + 0.5, 1, color="0.3", linewidth=0.8, fill=True,
+                  facecolor="0.75" if inside else "white", linestyle="-" if inside else "--")
+    frame(ax, 0.5, 0.5, k, linewidth=3)
+    frame(ax, 0.5, stride + 0.5, k, color="tab:blue", linestyle="--")
+    left = size + 1  # the output grid, to the right of the input
+    for r in range(out):
+        for c in range(out):
+            first = {(0, 0): "tab:red", (0, 1): "tab:blue"}.get((r, c))
+            frame(ax, r + 0.5, left + c + 0.5, 1, color=first or "0.3", fill=True,
+                  facecolor="#cfe3f7", linewidth=2.5 if first else 0.8)
+    ax.set(xlim=(-0.2, left + out + 0.2), ylim=(size + 0.2, -0.2), aspect="equal",
+           title=f"{n}×{n}, pad {padding}, stride {stride} → {out}×{out}",
+           xlabel="column (padded input)", ylabel="row (padded input)")
+    ticks = np.arange(size)
+    # labels on the cells' centres
+    ax.set_xticks(ticks + 0.5, labels=ticks)
+    ax.set_yticks(ticks + 0.5, labels=ticks)
+    return out

@@ -169,3 +169,34 @@ def test_invalid_arguments_are_named(kwargs, message):
 def test_new_arguments_are_keyword_only():
     with pytest.raises(TypeError):
         show_images([np.zeros((2, 2))], None, None, None, "gray", None, 0)
+
+
+def test_frame_surrounds_the_pixels():
+    import matplotlib.pyplot as plt
+
+    from cnnbook.plotting import frame
+
+    fig, ax = plt.subplots()
+    box = frame(ax, 1, 2, 3, 4, linestyle="--")
+    assert box.get_bbox().bounds == (1.5, 0.5, 4, 3)
+    assert box in ax.patches and not box.get_fill()
+    with pytest.raises(ValueError, match="width must be positive"):
+        frame(ax, 0, 0, 1, -1)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n, k, padding, stride", [(7, 3, 0, 1), (5, 3, 1, 2), (2, 3, 2, 1)])
+def test_conv_windows_draws_every_cell(n, k, padding, stride):
+    import matplotlib.pyplot as plt
+
+    from cnnbook import conv
+    from cnnbook.plotting import conv_windows
+
+    fig, ax = plt.subplots()
+    out = conv_windows(ax, n, k, padding, stride)
+    assert out == conv.conv_output_size(n, k, padding, stride)
+    # every padded input cell, the two windows, every output cell
+    assert len(ax.patches) == (n + 2 * padding) ** 2 + 2 + out**2
+    with pytest.raises(ValueError, match="stride must be at least 1"):
+        conv_windows(ax, n, k, padding, 0)
+    plt.close(fig)
