@@ -100,7 +100,7 @@ def _net_specs():
              hold_out=0.1, batch=32, epochs=5, deep=False, build=M.lenet_d2l,
              optimizer=lambda steps: _keras().optimizers.SGD(learning_rate=0.9)),
         dict(key="modern_lenet", title="modern LeNet", chapter=8, data="fashion_mnist", pixels="unit", size=28,
-             hold_out=0.1, batch=128, epochs=6, deep=False, build=M.modern_lenet, optimizer=one_cycle(3e-3)),
+             hold_out=0.1, batch=128, epochs=5, deep=False, build=M.modern_lenet, optimizer=one_cycle(3e-3)),
         dict(key="alexnet", title="AlexNet", chapter=10, data="fashion_mnist", pixels="unit", size=224,
              hold_out=0.0, batch=128, epochs=10, deep=True,
              build=lambda: A.alexnet((224, 224, 1), 10, width=1.0), optimizer=adam_cosine(1e-4)),

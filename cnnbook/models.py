@@ -20,7 +20,8 @@ Parameters for 28x28x1 inputs and 10 classes:
 * `lenet5`: LeNet-5 as in Taspinar's "Building convolutional neural networks
   with TensorFlow" (sigmoid, average pooling), 61,706;
 * `lenet_d2l`: LeNet as in *Dive into Deep Learning*, section 5.5 (sigmoid,
-  max pooling), 44,426;
+  max pooling), 44,426; its ``activation`` and ``batch_norm`` arguments make
+  the one-change variants of chapter 8;
 * `modern_lenet`: that LeNet with ReLU and batch normalization, 45,104
   (of which 452 are batch-normalization statistics, not trained by gradients).
 
@@ -168,6 +169,7 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, activation="sigmoid"):
     from keras import layers
 
     input_shape, num_classes = checks.net("LeNet-5", input_shape, num_classes, _STEPS["lenet5"])
+    activation = _activation(activation)
     name = "lenet5" if activation == "sigmoid" else f"lenet5_{activation}"
     return keras.Sequential([
         keras.Input(input_shape, name="image"),
@@ -182,39 +184,110 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, activation="sigmoid"):
     ], name=name)
 
 
-def lenet_d2l(input_shape=(28, 28, 1), num_classes=10):
-    """LeNet as in *Dive into Deep Learning*, section 5.5: sigmoid, max pooling, no padding.
+def _activation(activation):
+    """Return ``activation`` if it names a Keras activation, or raise ValueError naming the argument."""
+    import keras
+
+    wanted = "the name of a Keras activation such as 'sigmoid' or 'relu'"
+    if not isinstance(activation, str):
+        raise ValueError(f"activation must be {wanted}, got {activation!r}")
+    try:
+        keras.activations.get(activation)
+    except ValueError:
+        raise ValueError(f"activation must be {wanted}, got {activation!r}") from None
+    return activation
+
+
+def _flag(value, name):
+    """Return ``value`` as a bool if it is one (Python's or NumPy's), or raise ValueError naming the argument."""
+    import numpy as np
+
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _lenet(input_shape, num_classes, activation, batch_norm, title, name=None):
+    """The LeNet of *Dive into Deep Learning* with any activation, with or without batch normalization."""
+    import keras
+    from keras import layers
+
+    input_shape, num_classes = checks.net(title, input_shape, num_classes, _STEPS["lenet_d2l"])
+    activation, batch_norm = _activation(activation), _flag(batch_norm, "batch_norm")
+    if name is None:
+        name = "lenet_d2l" + ("" if activation == "sigmoid" else f"_{activation}") + ("_bn" if batch_norm else "")
+    count = 0
+
+    def block(layer, *size, name):
+        """A weighted layer and its activation, with batch normalization between them if asked."""
+        nonlocal count
+        if not batch_norm:
+            return [layer(*size, activation=activation, name=name)]
+        count += 1
+        return [
+            layer(*size, use_bias=False, name=name),  # batch normalization's shift replaces the bias
+            layers.BatchNormalization(name=f"bn_{count}"),
+            layers.Activation(activation, name=f"{activation}_{count}"),
+        ]
+
+    return keras.Sequential(
+        [keras.Input(input_shape, name="image")]
+        + block(layers.Conv2D, 6, 5, name="conv_1")
+        + [layers.MaxPooling2D(2, strides=2, name="pool_1")]
+        + block(layers.Conv2D, 16, 5, name="conv_2")
+        + [layers.MaxPooling2D(2, strides=2, name="pool_2"), layers.Flatten(name="flatten")]
+        + block(layers.Dense, 120, name="dense_120")
+        + block(layers.Dense, 84, name="dense_84")
+        + [classifier(num_classes, "classes")],
+        name=name,
+    )
+
+
+def lenet_d2l(input_shape=(28, 28, 1), num_classes=10, activation="sigmoid", batch_norm=False):
+    """LeNet as in *Dive into Deep Learning*, section 5.5: sigmoid, max pooling, no padding; or one of its variants.
 
     Shapes on Fashion-MNIST: 24x24x6, 12x12x6, 8x8x16, 4x4x16, 256, 120, 84, 10.
     (The book's TensorFlow 2 port ends with a sigmoid too; here it is a softmax, like every
-    classifier in the book.)
+    classifier in the book.) The two arguments after ``num_classes`` make the
+    one-change variants of chapter 8: another activation for the four hidden
+    layers, and batch normalization between each of them and its activation
+    (the layer before it then has no bias: batch normalization's shift
+    replaces it). Both changes together give `modern_lenet`, layer for layer.
 
     Parameters
     ----------
     input_shape : tuple of int
-        ``(height, width, channels)`` of the images.
+        ``(height, width, channels)`` of the images, at least 16x16.
     num_classes : int
         Number of classes.
+    activation : str
+        Activation of the two convolutions and the two hidden dense layers,
+        the name of a Keras activation: ``"sigmoid"`` (d2l's) or ``"relu"``...
+    batch_norm : bool
+        Put batch normalization after each convolution and hidden dense layer.
 
     Returns
     -------
     keras.Sequential
-    """
-    import keras
-    from keras import layers
+        Named ``lenet_d2l``, with ``_<activation>`` and ``_bn`` added for a variant.
 
-    input_shape, num_classes = checks.net("LeNet", input_shape, num_classes, _STEPS["lenet_d2l"])
-    return keras.Sequential([
-        keras.Input(input_shape, name="image"),
-        layers.Conv2D(6, 5, activation="sigmoid", name="conv_1"),
-        layers.MaxPooling2D(2, strides=2, name="pool_1"),
-        layers.Conv2D(16, 5, activation="sigmoid", name="conv_2"),
-        layers.MaxPooling2D(2, strides=2, name="pool_2"),
-        layers.Flatten(name="flatten"),
-        layers.Dense(120, activation="sigmoid", name="dense_120"),
-        layers.Dense(84, activation="sigmoid", name="dense_84"),
-        classifier(num_classes, "classes"),
-    ], name="lenet_d2l")
+    Examples
+    --------
+    >>> lenet_d2l().count_params()
+    44426
+    >>> lenet_d2l(activation="relu").count_params()
+    44426
+    >>> variant = lenet_d2l(batch_norm=True)
+    >>> variant.name, variant.count_params()
+    ('lenet_d2l_bn', 45104)
+    >>> [layer.name for layer in variant.layers][:4]
+    ['conv_1', 'bn_1', 'sigmoid_1', 'pool_1']
+    >>> lenet_d2l(activation="relu!")
+    Traceback (most recent call last):
+    ...
+    ValueError: activation must be the name of a Keras activation such as 'sigmoid' or 'relu', got 'relu!'
+    """
+    return _lenet(input_shape, num_classes, activation, batch_norm, "LeNet")
 
 
 def modern_lenet(input_shape=(28, 28, 1), num_classes=10):
@@ -222,39 +295,26 @@ def modern_lenet(input_shape=(28, 28, 1), num_classes=10):
 
     Same shapes as `lenet_d2l`; each convolution and hidden dense layer is
     followed by batch normalization and then ReLU (the layers before batch
-    normalization have no bias: its shift replaces it).
+    normalization have no bias: its shift replaces it). It is
+    ``lenet_d2l(activation="relu", batch_norm=True)``, named ``modern_lenet``.
 
     Parameters
     ----------
     input_shape : tuple of int
-        ``(height, width, channels)`` of the images.
+        ``(height, width, channels)`` of the images, at least 16x16.
     num_classes : int
         Number of classes.
 
     Returns
     -------
     keras.Sequential
-    """
-    import keras
-    from keras import layers
 
-    input_shape, num_classes = checks.net("The modern LeNet", input_shape, num_classes, _STEPS["lenet_d2l"])
-    return keras.Sequential([
-        keras.Input(input_shape, name="image"),
-        layers.Conv2D(6, 5, use_bias=False, name="conv_1"),
-        layers.BatchNormalization(name="bn_1"),
-        layers.Activation("relu", name="relu_1"),
-        layers.MaxPooling2D(2, strides=2, name="pool_1"),
-        layers.Conv2D(16, 5, use_bias=False, name="conv_2"),
-        layers.BatchNormalization(name="bn_2"),
-        layers.Activation("relu", name="relu_2"),
-        layers.MaxPooling2D(2, strides=2, name="pool_2"),
-        layers.Flatten(name="flatten"),
-        layers.Dense(120, use_bias=False, name="dense_120"),
-        layers.BatchNormalization(name="bn_3"),
-        layers.Activation("relu", name="relu_3"),
-        layers.Dense(84, use_bias=False, name="dense_84"),
-        layers.BatchNormalization(name="bn_4"),
-        layers.Activation("relu", name="relu_4"),
-        classifier(num_classes, "classes"),
-    ], name="modern_lenet")
+    Examples
+    --------
+    >>> model = modern_lenet()
+    >>> model.count_params()
+    45104
+    >>> [layer.name for layer in model.layers][:4]
+    ['conv_1', 'bn_1', 'relu_1', 'pool_1']
+    """
+    return _lenet(input_shape, num_classes, "relu", True, "The modern LeNet", "modern_lenet")

@@ -72,6 +72,41 @@ def test_modern_lenet_keeps_the_shapes_and_adds_batch_norm():
     assert model.count_params() == 45_104
 
 
+def test_lenet_d2l_variants_change_one_thing_each():
+    # Chapter 8's one-change table builds every row with lenet_d2l's two arguments.
+    base = models.lenet_d2l()
+    relu = models.lenet_d2l(activation="relu")
+    assert relu.name == "lenet_d2l_relu" and relu.count_params() == base.count_params() == 44_426
+    assert [layer.activation.__name__ for layer in relu.layers if hasattr(layer, "activation")] == ["relu"] * 4 + [
+        "softmax"]
+    normed = models.lenet_d2l(batch_norm=np.True_)
+    assert normed.name == "lenet_d2l_bn" and normed.count_params() == 45_104
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in normed.layers) == 4
+    assert [layer.name for layer in normed.layers[:4]] == ["conv_1", "bn_1", "sigmoid_1", "pool_1"]
+    assert not normed.get_layer("conv_1").use_bias and normed.get_layer("classes").use_bias
+
+
+def test_lenet_d2l_with_relu_and_batch_norm_is_the_modern_lenet():
+    variant, modern = models.lenet_d2l(activation="relu", batch_norm=True), models.modern_lenet()
+    assert [(layer.name, type(layer)) for layer in variant.layers] == [
+        (layer.name, type(layer)) for layer in modern.layers]
+    assert variant.count_params() == modern.count_params() == 45_104
+    assert modern.name == "modern_lenet" and variant.name == "lenet_d2l_relu_bn"
+
+
+@pytest.mark.parametrize("net", [models.lenet_d2l, models.lenet5])
+@pytest.mark.parametrize("bad", ["relu!", "", None, 1, max])
+def test_bad_activation_is_named(net, bad):
+    with pytest.raises(ValueError, match="activation must be the name of a Keras activation"):
+        net(activation=bad)
+
+
+@pytest.mark.parametrize("bad", [1, 0, "yes", None, 1.0])
+def test_bad_batch_norm_is_named(bad):
+    with pytest.raises(ValueError, match="batch_norm must be True or False"):
+        models.lenet_d2l(batch_norm=bad)
+
+
 def test_colour_inputs_and_class_count():
     model = models.lenet5((32, 32, 3), num_classes=5, activation="relu")
     assert architectures.layer_table(model)[0]["output_shape"] == (32, 32, 6)
