@@ -19,6 +19,9 @@ Parameters for 28x28x1 inputs and 10 classes:
   the browser: TensorFlow.js (6)", 5,994;
 * `lenet5`: LeNet-5 as in Taspinar's "Building convolutional neural networks
   with TensorFlow" (sigmoid, average pooling), 61,706;
+* `lenet5_like`: Taspinar's "LeNet-like" network as his code builds it (ReLU,
+  16 and 16 filters, both convolutions zero-padded, hidden layers 120 and 120),
+  116,762;
 * `lenet_d2l`: LeNet as in *Dive into Deep Learning*, section 5.5 (sigmoid,
   max pooling), 44,426; its ``activation`` and ``batch_norm`` arguments make
   the one-change variants of chapter 8;
@@ -37,6 +40,7 @@ _STEPS = {
     "chollet_convnet": [(3, 1, "valid"), (2, 2, "valid"), (3, 1, "valid"), (2, 2, "valid"), (3, 1, "valid")],
     "tfjs_convnet": [(5, 1, "valid"), (2, 2, "valid"), (5, 1, "valid"), (2, 2, "valid")],
     "lenet5": [(5, 1, "same"), (2, 2, "valid"), (5, 1, "valid"), (2, 2, "valid")],
+    "lenet5_like": [(5, 1, "same"), (2, 2, "valid"), (5, 1, "same"), (2, 2, "valid")],
     "lenet_d2l": [(5, 1, "valid"), (2, 2, "valid"), (5, 1, "valid"), (2, 2, "valid")],
 }
 
@@ -149,8 +153,9 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, activation="sigmoid"):
 
     The first convolution zero-pads ("same") so that a 28x28 MNIST digit gets
     the 32x32 treatment of LeCun et al. (1998): 28x28x6, 14x14x6, 10x10x16,
-    5x5x16, 400, 120, 84, 10. With ``activation="relu"`` this is Taspinar's
-    "LeNet-like" network.
+    5x5x16, 400, 120, 84, 10. With ``activation="relu"`` it is LeNet-5 with
+    ReLU, which is not Taspinar's "LeNet-like" network: that one is
+    `lenet5_like`.
 
     Parameters
     ----------
@@ -159,7 +164,7 @@ def lenet5(input_shape=(28, 28, 1), num_classes=10, activation="sigmoid"):
     num_classes : int
         Number of classes.
     activation : str
-        Activation of the hidden layers: ``"sigmoid"`` (LeNet-5) or ``"relu"`` (LeNet-like).
+        Activation of the hidden layers: ``"sigmoid"`` (LeNet-5) or ``"relu"``.
 
     Returns
     -------
@@ -241,6 +246,54 @@ def _lenet(input_shape, num_classes, activation, batch_norm, title, name=None):
         + [classifier(num_classes, "classes")],
         name=name,
     )
+
+
+def lenet5_like(input_shape=(28, 28, 1), num_classes=10):
+    """Taspinar's "LeNet-like" network, as the code of his article builds it.
+
+    LeNet-5's layout with his changes: ReLU instead of sigmoid, 16 filters of
+    5x5 in both convolutions, both zero-padded ("same"), 2x2 average pooling
+    after each, and two hidden dense layers of 120 units. Shapes on 28x28
+    images: 28x28x16, 14x14x16, 14x14x16, 7x7x16, 784, 120, 120, 10. His
+    code starts from truncated normal weights (standard deviation 0.1) and
+    biases of 1; here Keras' defaults start them (Glorot uniform, zero
+    biases), like every net of the book, and the output is a softmax.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)`` of the images.
+    num_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    keras.Sequential
+
+    Examples
+    --------
+    >>> model = lenet5_like()
+    >>> model.count_params()
+    116762
+    >>> [layer.output.shape[1:] for layer in model.layers[:4]]
+    [(28, 28, 16), (14, 14, 16), (14, 14, 16), (7, 7, 16)]
+    """
+    import keras
+    from keras import layers
+
+    input_shape, num_classes = checks.net("The LeNet-like network", input_shape, num_classes,
+                                          _STEPS["lenet5_like"])
+    return keras.Sequential([
+        keras.Input(input_shape, name="image"),
+        layers.Conv2D(16, 5, padding="same", activation="relu", name="conv_1"),
+        layers.AveragePooling2D(2, name="pool_1"),
+        layers.Conv2D(16, 5, padding="same", activation="relu", name="conv_2"),
+        layers.AveragePooling2D(2, name="pool_2"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(120, activation="relu", name="dense_120a"),
+        layers.Dense(120, activation="relu", name="dense_120b"),
+        classifier(num_classes, "classes"),
+    ], name="lenet5_like")
 
 
 def lenet_d2l(input_shape=(28, 28, 1), num_classes=10, activation="sigmoid", batch_norm=False):

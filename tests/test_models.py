@@ -8,8 +8,8 @@ keras = pytest.importorskip("keras")
 from cnnbook import architectures, models  # noqa: E402
 from cnnbook.widgets.feature_maps import MAX_IMAGES, FeatureMapExplorer  # noqa: E402
 
-NETS = [models.dense_baseline, models.chollet_convnet, models.tfjs_convnet, models.lenet5, models.lenet_d2l,
-        models.modern_lenet]
+NETS = [models.dense_baseline, models.chollet_convnet, models.tfjs_convnet, models.lenet5, models.lenet5_like,
+        models.lenet_d2l, models.modern_lenet]
 
 
 def walk(model):
@@ -61,6 +61,21 @@ def test_lenet5_uses_sigmoid_and_average_pooling():
     assert model.layers[0].activation.__name__ == "sigmoid"
     like = models.lenet5(activation="relu")
     assert like.layers[0].activation.__name__ == "relu" and like.count_params() == 61_706
+
+
+def test_lenet5_like_is_taspinars_code():
+    # taspinar/sidl, cnn_models/lenet5_like.py: 16 and 16 filters of 5x5, "SAME" padding in both convolutions,
+    # ReLU, 2x2 average pooling, hidden layers of 120 and 120.
+    model = models.lenet5_like()
+    assert walk(model) == [
+        ((28, 28, 16), 5 * 5 * 16 + 16), ((14, 14, 16), 0), ((14, 14, 16), 5 * 5 * 16 * 16 + 16), ((7, 7, 16), 0),
+        ((784,), 0), ((120,), 784 * 120 + 120), ((120,), 120 * 120 + 120), ((10,), 120 * 10 + 10),
+    ]
+    assert model.count_params() == 116_762
+    assert [layer.padding for layer in model.layers if isinstance(layer, keras.layers.Conv2D)] == ["same"] * 2
+    assert all(isinstance(model.layers[i], keras.layers.AveragePooling2D) for i in (1, 3))
+    assert [layer.activation.__name__ for layer in model.layers if hasattr(layer, "activation")] == \
+        ["relu"] * 4 + ["softmax"]
 
 
 def test_modern_lenet_keeps_the_shapes_and_adds_batch_norm():
@@ -144,6 +159,13 @@ def test_too_small_input_names_the_smallest_size(net, smallest):
     with pytest.raises(ValueError, match=f"at least {smallest}x{smallest} pixels"):
         net(input_shape=(smallest - 1, 28, 1))
     assert net(input_shape=(smallest, smallest, 1)).output_shape == (None, 10)
+
+
+def test_lenet5_like_pads_so_small_inputs_fit():
+    # Both convolutions keep the size; only the two poolings halve it.
+    assert models.lenet5_like(input_shape=(8, 8, 1)).output_shape == (None, 10)
+    with pytest.raises(ValueError, match="at least 4x4 pixels"):
+        models.lenet5_like(input_shape=(3, 28, 1))
 
 
 @pytest.mark.parametrize("net", NETS)
