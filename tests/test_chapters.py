@@ -16,7 +16,8 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 def test_every_chapter_is_in_the_table_of_contents():
     assert CHAPTERS, "no chapters found"
-    assert sorted(execute.toc_notebooks(ROOT)) == CHAPTERS
+    listed = [path for path in execute.toc_notebooks(ROOT) if path.parent.name == "chapters"]
+    assert sorted(listed) == CHAPTERS
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

@@ -17,7 +17,8 @@ import nbformat
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+# The chapters and their worked solutions (solutions/), which report results as the chapters do.
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # A decimal, or any number followed by %, "percent", "points", "s" (seconds) or a times sign.
@@ -25,7 +26,7 @@ RESULT = re.compile(rf"(?<![\w.,])(?:(?P<dec>\d+\.\d+)(?![\w.]*\d)|(?P<num>{NUMB
                     rf"(?=%|\s?percent\b|\s?points?\b|\s(?:s|seconds|ms)\b|\s?[×x]\b))")
 NOT_PROSE = [re.compile(p, re.S) for p in (
     r"\$\$.*?\$\$", r"\$[^$\n]+\$", r"```.*?```", r"`[^`\n]*`", r"\]\([^)]*\)", r"<[^>]+>",
-    r"\{[a-z:]+\}`[^`]*`", r"https?://\S+")]
+    r"\{[a-z:]+\}`[^`]*`", r"https?://\S+", r"\b[Ee]xercises? \d+\.\d+")]  # "exercise 5.3" names one
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(\[])|\n\s*\n|\n[-*] |\n\d+\. ")
 
 
