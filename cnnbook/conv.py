@@ -384,6 +384,33 @@ def conv_matrix(shape, k, padding=0, stride=1, dilation=1):
 # ---------------------------------------------------------------------------
 
 
+def _image_and_kernel(x, w, kernel_axes):
+    """Check images (H, W, C) or (N, H, W, C) and a 4-D kernel whose third axis is their channels."""
+    x = checks.array(x, "x", dtype=None, finite=False)
+    w = checks.array(w, "w", dtype=None, finite=False)
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"x must be (H, W, C) or (N, H, W, C), got {x.ndim} dimensions {x.shape}"
+        )
+    if w.ndim != 4:
+        raise ValueError(f"w must be {kernel_axes}, got {w.ndim} dimensions {w.shape}")
+    if w.shape[2] != x.shape[-1]:
+        raise ValueError(
+            f"channel mismatch: x has {x.shape[-1]} channels but w expects {w.shape[2]}"
+        )
+    return x, w
+
+
+def _bias(b, size):
+    """Check an optional bias of ``size`` numbers."""
+    if b is None:
+        return None
+    b = checks.array(b, "b", dtype=None, finite=False)
+    if b.shape != (size,):
+        raise ValueError(f"b must have shape ({size},), got {b.shape}")
+    return b
+
+
 def conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
     """Multi-channel 2-D convolution, like ``keras.layers.Conv2D``.
 
@@ -429,25 +456,9 @@ def conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
     >>> out.shape, out[0, 0]
     ((3, 3, 2), array([27., 28.]))
     """
-    x = checks.array(x, "x", dtype=None, finite=False)
-    w = checks.array(w, "w", dtype=None, finite=False)
-    if x.ndim not in (3, 4):
-        raise ValueError(
-            f"x must be (H, W, C) or (N, H, W, C), got {x.ndim} dimensions {x.shape}"
-        )
-    if w.ndim != 4:
-        raise ValueError(
-            f"w must be (kh, kw, C_in, C_out), got {w.ndim} dimensions {w.shape}"
-        )
-    if w.shape[2] != x.shape[-1]:
-        raise ValueError(
-            f"channel mismatch: x has {x.shape[-1]} channels but w expects {w.shape[2]}"
-        )
+    x, w = _image_and_kernel(x, w, "(kh, kw, C_in, C_out)")
     kh, kw, c_in, c_out = w.shape
-    if b is not None:
-        b = checks.array(b, "b", dtype=None, finite=False)
-        if b.shape != (c_out,):
-            raise ValueError(f"b must have shape ({c_out},), got {b.shape}")
+    b = _bias(b, c_out)
     batched = x.ndim == 4
     if not batched:
         x = x[np.newaxis]
@@ -520,25 +531,9 @@ def depthwise_conv2d(x, w, b=None, padding=0, stride=1, dilation=1):
     >>> out.shape, out[0, 0]
     ((2, 2, 2), array([ 9., 18.]))
     """
-    x = checks.array(x, "x", dtype=None, finite=False)
-    w = checks.array(w, "w", dtype=None, finite=False)
-    if x.ndim not in (3, 4):
-        raise ValueError(
-            f"x must be (H, W, C) or (N, H, W, C), got {x.ndim} dimensions {x.shape}"
-        )
-    if w.ndim != 4:
-        raise ValueError(
-            f"w must be (kh, kw, C_in, depth_multiplier), got {w.ndim} dimensions {w.shape}"
-        )
-    if w.shape[2] != x.shape[-1]:
-        raise ValueError(
-            f"channel mismatch: x has {x.shape[-1]} channels but w expects {w.shape[2]}"
-        )
+    x, w = _image_and_kernel(x, w, "(kh, kw, C_in, depth_multiplier)")
     kh, kw, c_in, mult = w.shape
-    if b is not None:
-        b = checks.array(b, "b", dtype=None, finite=False)
-        if b.shape != (c_in * mult,):
-            raise ValueError(f"b must have shape ({c_in * mult},), got {b.shape}")
+    b = _bias(b, c_in * mult)
     batched = x.ndim == 4
     if not batched:
         x = x[np.newaxis]
