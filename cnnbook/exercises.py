@@ -132,6 +132,7 @@ ANSWERS = {
     "10.3": (163, "pixels per side of one conv5 unit's field in a 227-pixel image"),
     "10.4": ("yes", "compare its test accuracy with chance, 10%"),
     "11.1": ((393_472, 308_281_344), "(parameters, multiply-adds) of the block without reductions, biases included"),
+    "11.2": ("plain", "which 56-layer net ends with the higher training loss, plain or residual?"),
     "11.3": ((771_106, 414_064), "(parameters of d2l's DenseNet, of cifar_resnet(width=16)), both for 32 x 32 x 3 "
                                  "images and 10 classes, as count_params() counts them"),
     "12.1": (3, "the smallest F from which the separable layer needs at most half the multiply-adds"),
