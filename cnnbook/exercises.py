@@ -127,6 +127,17 @@ ANSWERS = {
     "5.3": ((3, 8), "(ReLUs for a 2 × 2 window, for a 3 × 3 window)"),
     "6.1": ((1, 3), "(traces with the input_signature, traces without it) for batches of 1, 7 and 64"),
     "6.4": ("yes", "start both from zeros and compare their weights after training"),
+    "10.1": (36_700_160, "parameters of the full-size AlexNet, before minus after"),
+    "10.2": ((133_638_952, 11_770_888_192), "(parameters, multiply-adds) of configuration C at 224 x 224"),
+    "10.3": (163, "pixels per side of one conv5 unit's field in a 227-pixel image"),
+    "10.4": ("yes", "compare its test accuracy with chance, 10%"),
+    "11.1": ((393_472, 308_281_344), "(parameters, multiply-adds) of the block without reductions, biases included"),
+    "11.2": ("plain", "which 56-layer net ends with the higher training loss, plain or residual?"),
+    "11.3": ((771_106, 414_064), "(parameters of d2l's DenseNet, of cifar_resnet(width=16)), both for 32 x 32 x 3 "
+                                 "images and 10 classes, as count_params() counts them"),
+    "12.1": (3, "the smallest F from which the separable layer needs at most half the multiply-adds"),
+    "12.3": ((176_566, 2_156_304), "(parameters, multiply-adds per 28 x 28 image) of the small ConvNeXt with depths "
+                                   "(1, 1, 3, 1)"),
 }
 
 
