@@ -127,6 +127,12 @@ ANSWERS = {
     "5.3": ((3, 8), "(ReLUs for a 2 × 2 window, for a 3 × 3 window)"),
     "6.1": ((1, 3), "(traces with the input_signature, traces without it) for batches of 1, 7 and 64"),
     "6.4": ("yes", "start both from zeros and compare their weights after training"),
+    # Chapters 7-9 (solutions/07-09_*_solutions.ipynb)
+    "7.1": ((200_768, 257_162), "(parameters of the first dense layer, of the whole network)"),
+    "7.2": (121_994, None),
+    "7.3": ((93_322, 33_194, 13_498), "parameters with filters (32, 64, 64), (16, 32, 32), (8, 16, 16)"),
+    "7.5": ((False, True, False), "for shifts of 1, 2 and 3 pixels: does the pooled map match a shifted copy?"),
+    "9.7": (lambda answer: _within(answer, (0.95, 0.339), 0.005), None),
     "10.1": (36_700_160, "parameters of the full-size AlexNet, before minus after"),
     "10.2": ((133_638_952, 11_770_888_192), "(parameters, multiply-adds) of configuration C at 224 x 224"),
     "10.3": (163, "pixels per side of one conv5 unit's field in a 227-pixel image"),
@@ -139,6 +145,20 @@ ANSWERS = {
     "12.3": ((176_566, 2_156_304), "(parameters, multiply-adds per 28 x 28 image) of the small ConvNeXt with depths "
                                    "(1, 1, 3, 1)"),
 }
+
+
+def _within(answer, expected, tolerance):
+    """Right when each number of ``answer`` is within ``tolerance`` of ``expected`` (a measured limit)."""
+    try:
+        given = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return False, f"expected {len(expected)} numbers"
+    if given.shape != (len(expected),):
+        return False, f"expected shape ({len(expected)},), got {given.shape}"
+    off = [i for i, (g, e) in enumerate(zip(given, expected)) if abs(g - e) > tolerance]
+    if off:
+        return False, f"off at item {off[0]}: {given[off[0]]:g} ({len(expected) - len(off)} of {len(expected)} right)"
+    return True, "right"
 
 
 def _dog_kernel():
