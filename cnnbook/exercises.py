@@ -127,6 +127,12 @@ ANSWERS = {
     "5.3": ((3, 8), "(ReLUs for a 2 × 2 window, for a 3 × 3 window)"),
     "6.1": ((1, 3), "(traces with the input_signature, traces without it) for batches of 1, 7 and 64"),
     "6.4": ("yes", "start both from zeros and compare their weights after training"),
+    # Chapters 13-15 (issue 25, s22-sol1315).
+    "14.1": ((28, 14, 7), "sides of the Grad-CAM maps of (relu1, relu2, relu3)"),
+    "15.1": (16, "images per replica of a global batch of 64 over four replicas"),
+    "15.2": (((0, 31), (32, 63), (64, 95)), "(first row, last row) of the batch of 96 fed by processes 0, 1, 2"),
+    "15.3": ("all-reduce", "name the collective operation that adds up the devices' partial outputs"),
+    "15.4": ("no", "compare the resumed run's weights with the uninterrupted run's"),
 }
 
 

@@ -35,4 +35,4 @@ def test_unknown_exercise_is_refused_with_the_list():
 
 def test_every_chapter_one_to_six_has_self_checks():
     chapters = {i.split(".")[0] for i in exercises.exercise_ids()}
-    assert chapters == {"1", "2", "3", "4", "5", "6"}
+    assert {"1", "2", "3", "4", "5", "6"} <= chapters
