@@ -128,6 +128,7 @@ ANSWERS = {
     "6.1": ((1, 3), "(traces with the input_signature, traces without it) for batches of 1, 7 and 64"),
     "6.4": ("yes", "start both from zeros and compare their weights after training"),
     # Chapters 13-15 (issue 25, s22-sol1315).
+    "13.1": ("no", "score the chosen t on images that played no part in choosing it"),
     "14.1": ((28, 14, 7), "sides of the Grad-CAM maps of (relu1, relu2, relu3)"),
     "15.1": (16, "images per replica of a global batch of 64 over four replicas"),
     "15.2": (((0, 31), (32, 63), (64, 95)), "(first row, last row) of the batch of 96 fed by processes 0, 1, 2"),

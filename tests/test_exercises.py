@@ -36,3 +36,12 @@ def test_unknown_exercise_is_refused_with_the_list():
 def test_every_chapter_one_to_six_has_self_checks():
     chapters = {i.split(".")[0] for i in exercises.exercise_ids()}
     assert {"1", "2", "3", "4", "5", "6"} <= chapters
+
+
+def test_self_checks_of_chapters_13_to_15():
+    assert exercises.check("13.1", "No").right
+    assert exercises.check("14.1", (28, 14, 14)).startswith("off at item 2: 14")
+    assert exercises.check("15.1", 32) == "off by +16"
+    assert exercises.check("15.2", [(0, 31), (32, 63), (64, 95)]).right
+    assert not exercises.check("15.3", "all-gather").right
+    assert exercises.check("15.4", "no").right
