@@ -127,7 +127,6 @@ ANSWERS = {
     "5.3": ((3, 8), "(ReLUs for a 2 × 2 window, for a 3 × 3 window)"),
     "6.1": ((1, 3), "(traces with the input_signature, traces without it) for batches of 1, 7 and 64"),
     "6.4": ("yes", "start both from zeros and compare their weights after training"),
-    # Chapters 7-9 (solutions/07-09_*_solutions.ipynb)
     "7.1": ((200_768, 257_162), "(parameters of the first dense layer, of the whole network)"),
     "7.2": (121_994, None),
     "7.3": ((93_322, 33_194, 13_498), "parameters with filters (32, 64, 64), (16, 32, 32), (8, 16, 16)"),
@@ -144,6 +143,12 @@ ANSWERS = {
     "12.1": (3, "the smallest F from which the separable layer needs at most half the multiply-adds"),
     "12.3": ((176_566, 2_156_304), "(parameters, multiply-adds per 28 x 28 image) of the small ConvNeXt with depths "
                                    "(1, 1, 3, 1)"),
+    "13.1": ("no", "score the chosen t on images that played no part in choosing it"),
+    "14.1": ((28, 14, 7), "sides of the Grad-CAM maps of (relu1, relu2, relu3)"),
+    "15.1": (16, "images per replica of a global batch of 64 over four replicas"),
+    "15.2": (((0, 31), (32, 63), (64, 95)), "(first row, last row) of the batch of 96 fed by processes 0, 1, 2"),
+    "15.3": ("all-reduce", "name the collective operation that adds up the devices' partial outputs"),
+    "15.4": ("no", "compare the resumed run's weights with the uninterrupted run's"),
 }
 
 
