@@ -144,7 +144,6 @@ ANSWERS = {
     "12.3": ((176_566, 2_156_304), "(parameters, multiply-adds per 28 x 28 image) of the small ConvNeXt with depths "
                                    "(1, 1, 3, 1)"),
     "13.1": ("no", "score the chosen t on images that played no part in choosing it"),
-    "14.1": ((28, 14, 7), "sides of the Grad-CAM maps of (relu1, relu2, relu3)"),
     "15.1": (16, "images per replica of a global batch of 64 over four replicas"),
     "15.2": (((0, 31), (32, 63), (64, 95)), "(first row, last row) of the batch of 96 fed by processes 0, 1, 2"),
     "15.3": ("all-reduce", "name the collective operation that adds up the devices' partial outputs"),
