@@ -78,8 +78,13 @@ def toc_chapters(root=BOOK_ROOT):
     root = _book_root(root)
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     found = []
+    def entries(listed):  # the files of a part, with the sections nested under them
+        for entry in listed:
+            yield entry
+            yield from entries(entry.get("sections", []))
+
     for part in toc.get("parts", []):
-        for chapter in part.get("chapters", []):
+        for chapter in entries(part.get("chapters", [])):
             name = chapter.get("file", "")
             path = root / (name if name.endswith(".ipynb") else name + ".ipynb")
             if path.exists():
