@@ -18,7 +18,8 @@ def small_net():
     x = keras.layers.Conv2D(6, 3, padding="same", name="conv2")(x)
     x = keras.layers.ReLU(name="relu2")(x)
     x = keras.layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    # Named: Keras numbers unnamed layers per process ("dense_187" after other tests).
+    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax", name="dense")(x))
 
 
 def test_filter_pattern_raises_the_response_and_stays_in_range(small_net):
